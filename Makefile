@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine:
+#   make run    set up .venv, build the index on first use, ask the bot interactively
+#   make test   set up .venv with the test tools and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test setup eval index clean
+
+# CPU PyTorch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m bot.chat
+
+test: $(TEST_STAMP)
+	$(BIN)/pytest -q
+
+index: $(STAMP)
+	$(BIN)/faqbot index
+
+# The dev set on the shipped corpus, then on the shipped corpus plus the three extra FAQs.
+eval: $(STAMP)
+	$(BIN)/faqbot eval eval/dev-questions.jsonl --report reports/eval-shipped
+	rm -rf build/eval-corpus && mkdir -p build/eval-corpus
+	cp corpus/*.md tests/data/extra/*.md build/eval-corpus/
+	$(BIN)/faqbot eval eval/dev-questions.jsonl --corpus build/eval-corpus --index build/eval-index --report reports/eval-combined
+
+clean:
+	rm -rf $(VENV) build reports index/CURRENT index/build-* index/.build-*

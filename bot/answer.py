@@ -1,0 +1,194 @@
+"""FAQBot: the one entry point. Validates the question, runs the numeric rules
+and retrieval, decides between an answer and an honest "I don't know", and
+composes the `Answer` record with its citations.
+
+    >>> from bot import FAQBot
+    >>> bot = FAQBot.load("index")                       # doctest: +SKIP
+    >>> answer = bot.ask("How do I extend the trial?")   # doctest: +SKIP
+    >>> answer.kind, answer.citations[0].quote           # doctest: +SKIP
+    ('retrieval', 'You can extend the trial in the app directly.')
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .errors import InvalidQuestion
+from .index import Index, Progress, ensure_index
+from .records import Answer, Citation, RelatedQuestion
+from .retrieve import Hit, Retrieval, Retriever, stem_terms
+from .rules import RuleEngine
+
+# A passage is cited beside the top one when its score is this close to the top score.
+CITATION_MARGIN = 0.04
+# How many hits to look at for citations, related questions and suggestions.
+SEARCH_DEPTH = 10
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+NO_ANSWER_MESSAGE = (
+    "Sorry, I couldn't find an answer to that in the FAQ, and I'd rather not guess."
+)
+
+
+class FAQBot:
+    """Answers questions about one loaded index of FAQ passages."""
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.index = index
+        self.embedder = embedder
+        self.retriever = Retriever(index, embedder)
+        self.rules = RuleEngine(index.facts, today=self.settings.today_or_now)
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        progress: Progress | None = None,
+    ) -> FAQBot:
+        """Load the model and the index (building or rebuilding it when needed, see `ensure_index`)."""
+        settings = settings or Settings()
+        if index_dir is not None:
+            settings = settings.model_copy(update={"index_dir": Path(index_dir)})
+        embedder = embedder or load_embedder(settings.model)
+        index = ensure_index(settings, embedder, progress=progress)
+        return cls(index, embedder, settings)
+
+    # ------------------------------------------------------------------ asking
+
+    def validate(self, question: object) -> str:
+        """The question as it will be searched, or InvalidQuestion saying what is wrong."""
+        if not isinstance(question, str):
+            raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
+        cleaned = _CONTROL_CHARACTERS.sub(" ", question).strip()
+        if not cleaned:
+            raise InvalidQuestion("the question is empty: type a question about the FAQ")
+        limit = self.settings.max_question_chars
+        if len(cleaned) > limit:
+            raise InvalidQuestion(
+                f"the question is {len(cleaned)} characters long; the limit is {limit}: "
+                "please shorten it"
+            )
+        return cleaned
+
+    def ask(self, question: str, top_k: int = 3) -> Answer:
+        """Answer one question; `top_k` (1..10) caps the number of citations."""
+        return self.ask_traced(question, top_k)[0]
+
+    def ask_traced(self, question: str, top_k: int = 3) -> tuple[Answer, Retrieval]:
+        """`ask`, also returning the retrieval behind the answer (for evaluation and debugging)."""
+        started = time.perf_counter()
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 10:
+            raise InvalidQuestion(f"top_k must be an integer from 1 to 10, got {top_k!r}")
+        cleaned = self.validate(question)
+        retrieval = self.retriever.search(cleaned, k=max(SEARCH_DEPTH, top_k))
+        ruled = time.perf_counter()
+        answer = self.rules.answer(cleaned, retrieval)
+        rules_ms = (time.perf_counter() - ruled) * 1000
+        if answer is None:
+            answer = self._compose(cleaned, retrieval, top_k)
+        timings = {
+            **{name: round(ms, 3) for name, ms in retrieval.timings_ms.items()},
+            "rules": round(rules_ms, 3),
+            "total": round((time.perf_counter() - started) * 1000, 3),
+        }
+        return answer.model_copy(update={"question": cleaned, "timings_ms": timings}), retrieval
+
+    # ------------------------------------------------------------------ composing
+
+    def _compose(self, question: str, retrieval: Retrieval, top_k: int) -> Answer:
+        if not retrieval.hits or retrieval.confidence < self.settings.no_answer_threshold:
+            return self.no_answer(question, retrieval)
+        top = retrieval.hits[0]
+        cited = [top] + [
+            hit
+            for hit in retrieval.hits[1:top_k]
+            if hit.passage.question and hit.score >= top.score - CITATION_MARGIN
+        ]
+        citations = [self.cite(hit, retrieval.query_vector, question) for hit in cited]
+        return Answer(
+            question=question,
+            answer=top.passage.answer_markdown,
+            kind="retrieval",
+            confidence=round(retrieval.confidence, 4),
+            citations=citations,
+            related=self.related(retrieval, exclude={hit.passage_index for hit in cited}),
+        )
+
+    def no_answer(self, question: str, retrieval: Retrieval, message: str = NO_ANSWER_MESSAGE) -> Answer:
+        """The honest answer: say so, and offer the nearest questions the FAQ does answer."""
+        suggestions = self.related(retrieval, exclude=set())
+        text = message
+        if suggestions:
+            text += "\n\nThe closest questions I can answer:\n" + "\n".join(
+                f"- {item.question}" for item in suggestions
+            )
+        return Answer(
+            question=question,
+            answer=text,
+            kind="no_answer",
+            confidence=round(retrieval.confidence, 4),
+            related=suggestions,
+        )
+
+    def related(self, retrieval: Retrieval, exclude: set[int]) -> list[RelatedQuestion]:
+        """The best-ranked question passages not already cited."""
+        related: list[RelatedQuestion] = []
+        seen_questions: set[str] = set()
+        for hit in retrieval.hits:
+            question = hit.passage.question
+            if hit.passage_index in exclude or not question or question in seen_questions:
+                continue
+            seen_questions.add(question)
+            related.append(RelatedQuestion(passage_id=hit.passage.passage_id, question=question))
+            if len(related) == self.settings.related_count:
+                break
+        return related
+
+    def cite(self, hit: Hit, query_vector: np.ndarray, question: str) -> Citation:
+        """A citation of `hit` quoting its sentence(s) closest to the question."""
+        passage = hit.passage
+        return Citation(
+            passage_id=passage.passage_id,
+            doc_title=passage.doc_title,
+            section=passage.section,
+            question=passage.question,
+            quote=self.best_quote(hit.passage_index, query_vector, question),
+            source=passage.source,
+            line_start=passage.line_start,
+            line_end=passage.line_end,
+            anchor=passage.anchor,
+            url=passage.url,
+            score=round(hit.score, 4),
+        )
+
+    def best_quote(self, passage_index: int, query_vector: np.ndarray, question: str) -> str:
+        """The answer sentence that best matches the question (by meaning and shared words);
+        a very short best sentence brings its successor along for context."""
+        sentences = self.index.sentences_of(passage_index)
+        if not sentences:
+            return self.index.passages[passage_index].answer_text
+        rows = [row for row, _ in sentences]
+        similarity = self.index.sentence_vectors[rows] @ query_vector
+        question_terms = set(stem_terms(question))
+        overlap = np.array(
+            [
+                len(question_terms & set(stem_terms(sentence.text))) / (len(question_terms) or 1)
+                for _, sentence in sentences
+            ]
+        )
+        best = int(np.argmax(similarity + 0.2 * overlap))
+        quote = sentences[best][1].text
+        if len(quote) < 40 and best + 1 < len(sentences):
+            quote = f"{quote} {sentences[best + 1][1].text}"
+        return quote

@@ -1,0 +1,412 @@
+"""Build, save and load the index folder.
+
+Layout of `INDEX_DIR` (default `index/`):
+
+    index/
+      CURRENT                 name of the build folder in use (replaced atomically)
+      build-20261128T061500-ab12cd/
+        manifest.json         model, dimension, metric, views, corpus file hashes, versions, time
+        passages.jsonl        one Passage per line
+        sentences.jsonl       {"passage": i, "text": ...} per answer sentence
+        sentences.npy         their vectors (float32, no pickle)
+        view-<name>.faiss     one FAISS inner-product index per view of the passages
+        facts.jsonl           numeric facts (see facts.py)
+
+A build is written into a fresh folder and only then published by replacing
+`CURRENT`, so a build killed at any point leaves the previous index loadable.
+A folder that itself holds `manifest.json` can also be loaded directly.
+
+Vectors are normalized, so inner product = cosine similarity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import __version__
+from .config import Settings
+from .corpus import corpus_file_hashes, load_corpus
+from .embed import Embedder
+from .errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
+from .facts import Fact, extract_facts
+from .records import Passage
+from .text import split_sentences
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+POINTER_FILE = "CURRENT"
+MANIFEST = "manifest.json"
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called while building, e.g. to draw a bar."""
+
+
+def view_texts(passage: Passage) -> dict[str, str]:
+    """The texts each passage is embedded as. Which views rank best was measured
+    on the dev set (see README, "How retrieval works")."""
+    question = passage.question or ""
+    heading = " > ".join(part for part in (passage.doc_title, passage.section) if part)
+    return {
+        "question": question or passage.answer_text,
+        "answer": passage.answer_text,
+        "question_answer": f"{question}\n{passage.answer_text}".strip(),
+        "context": f"{heading}\n{question or passage.answer_text}".strip(),
+    }
+
+
+ALL_VIEWS: tuple[str, ...] = ("question", "answer", "question_answer", "context")
+VIEWS: tuple[str, ...] = ("question_answer",)
+"""The views built by default: the one that ranks best (see retrieve.VIEW_WEIGHTS)."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a passage's answer, for quoting."""
+
+    passage: int
+    text: str
+
+
+@dataclass
+class Index:
+    """A loaded index: passages, their view vectors, answer sentences and facts."""
+
+    folder: Path
+    manifest: dict
+    passages: list[Passage]
+    view_vectors: dict[str, np.ndarray]
+    view_indexes: dict[str, faiss.Index]
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray
+    facts: list[Fact]
+
+    def __post_init__(self) -> None:
+        # Sentences are stored passage by passage: passage i owns the rows
+        # sentence_bounds[i] .. sentence_bounds[i + 1].
+        owners = np.array([s.passage for s in self.sentences], dtype=np.int64)
+        self.sentence_bounds = np.searchsorted(owners, np.arange(len(self.passages) + 1))
+
+    @property
+    def model(self) -> str:
+        return self.manifest["model"]
+
+    def sentence_rows(self, passage_index: int) -> range:
+        """The rows of one passage's sentences in `sentences` / `sentence_vectors`."""
+        return range(int(self.sentence_bounds[passage_index]), int(self.sentence_bounds[passage_index + 1]))
+
+    def sentences_of(self, passage_index: int) -> list[tuple[int, Sentence]]:
+        """The (row, sentence) pairs of one passage, in order."""
+        return [(row, self.sentences[row]) for row in self.sentence_rows(passage_index)]
+
+    def best_sentence_scores(self, passage_rows: np.ndarray, vector: np.ndarray, default: np.ndarray) -> np.ndarray:
+        """For each passage row, the highest similarity of one of its sentences to `vector`
+        (`default` where a passage has no sentence)."""
+        scores = default.astype(np.float32).copy()
+        for i, passage_index in enumerate(passage_rows):
+            start, end = self.sentence_bounds[passage_index], self.sentence_bounds[passage_index + 1]
+            if end > start:
+                scores[i] = float(np.max(self.sentence_vectors[start:end] @ vector))
+        return scores
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    views: tuple[str, ...] = VIEWS,
+) -> Path:
+    """Parse the corpus, embed it and publish a new build in `settings.index_dir`.
+
+    Returns the build folder. The previous build stays in use until the new one
+    is complete.
+    """
+    started = time.perf_counter()
+    report = progress or (lambda stage, done, total: None)
+    corpus_dir = Path(settings.corpus_dir)
+    corpus = load_corpus(corpus_dir)
+    hashes = corpus_file_hashes(corpus_dir)
+    passages = list(corpus.passages)
+    for problem in corpus.problems:
+        log.warning("corpus: %s", problem)
+
+    texts_by_view: dict[str, list[str]] = {view: [] for view in views}
+    for passage in passages:
+        texts = view_texts(passage)
+        for view in views:
+            texts_by_view[view].append(texts[view])
+    sentences = [
+        Sentence(passage=i, text=text)
+        for i, passage in enumerate(passages)
+        for text in split_sentences(passage.answer_text)
+    ]
+    facts = extract_facts(passages)
+
+    total = len(passages) * len(views) + len(sentences)
+    done = 0
+    view_vectors: dict[str, np.ndarray] = {}
+    for view in views:
+        view_vectors[view] = _encode_in_batches(embedder, texts_by_view[view], report, done, total)
+        done += len(passages)
+    sentence_vectors = _encode_in_batches(embedder, [s.text for s in sentences], report, done, total)
+    report("embedding", total, total)
+
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build_id = f"build-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    staging = index_dir / f".{build_id}.tmp"
+    staging.mkdir()
+    try:
+        _write_jsonl(staging / "passages.jsonl", (p.model_dump(mode="json") for p in passages))
+        _write_jsonl(
+            staging / "sentences.jsonl",
+            ({"passage": s.passage, "text": s.text} for s in sentences),
+        )
+        np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
+        for view, vectors in view_vectors.items():
+            flat = faiss.IndexFlatIP(embedder.dimension)
+            flat.add(vectors)
+            faiss.write_index(flat, str(staging / f"view-{view}.faiss"))
+        _write_jsonl(staging / "facts.jsonl", (f.model_dump(mode="json") for f in facts))
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "model": embedder.name,
+            "dimension": embedder.dimension,
+            "metric": "inner_product (normalized vectors: cosine)",
+            "views": list(views),
+            "faiss_index": "IndexFlatIP",
+            "corpus_dir": str(corpus_dir.resolve()),
+            "corpus_files": hashes,
+            "documents": [
+                {"source": d.source, "title": d.title, "passages": len(d.passages), "warnings": list(d.warnings)}
+                for d in corpus.documents
+            ],
+            "problems": list(corpus.problems),
+            "counts": {"passages": len(passages), "sentences": len(sentences), "facts": len(facts)},
+            "versions": _versions(),
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "build_seconds": round(time.perf_counter() - started, 3),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _fsync_tree(staging)
+        final = index_dir / build_id
+        os.replace(staging, final)
+        _publish(index_dir, build_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _remove_old_builds(index_dir, keep=build_id)
+    return final
+
+
+def _encode_in_batches(
+    embedder: Embedder, texts: Sequence[str], report: Progress, done: int, total: int, batch: int = 64
+) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), batch):
+        parts.append(embedder.encode(list(texts[start : start + batch])))
+        report("embedding", done + min(start + batch, len(texts)), total)
+    if not parts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def _publish(index_dir: Path, build_id: str) -> None:
+    """Point CURRENT at the new build: write a temp file, then rename over (atomic on POSIX)."""
+    pointer = index_dir / POINTER_FILE
+    temporary = index_dir / f".{POINTER_FILE}.{build_id}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(build_id + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, pointer)
+    _fsync_dir(index_dir)
+
+
+def _remove_old_builds(index_dir: Path, keep: str) -> None:
+    """Delete superseded builds and staging folders left by killed builds (older than an hour)."""
+    now = time.time()
+    for child in index_dir.iterdir():
+        if child.name == keep or not child.is_dir():
+            continue
+        is_old_build = child.name.startswith("build-")
+        is_dead_staging = child.name.startswith(".build-") and now - child.stat().st_mtime > 3600
+        if is_old_build or is_dead_staging:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"faqbot": __version__, "python": platform.python_version()}
+    for package in ("sentence-transformers", "torch", "faiss-cpu", "numpy", "bm25s", "markdown-it-py"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+# --------------------------------------------------------------------------- load
+
+
+def resolve_build(index_dir: Path) -> Path:
+    """The build folder in use: `index_dir` itself if it holds a manifest, else the one CURRENT names."""
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST).is_file():
+        return index_dir
+    pointer = index_dir / POINTER_FILE
+    if not pointer.is_file():
+        raise IndexMissing(f"no index in {index_dir}/: build it with `faqbot index`")
+    build = index_dir / pointer.read_text(encoding="utf-8").strip()
+    if not (build / MANIFEST).is_file():
+        raise IndexCorrupt(f"{pointer} names {build.name}, which has no {MANIFEST}: rebuild with `faqbot index`")
+    return build
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the build in use (IndexMissing / IndexCorrupt when there is none)."""
+    build = resolve_build(index_dir)
+    try:
+        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(f"cannot read {build / MANIFEST}: {error}") from error
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorrupt(
+            f"{build} has index format {manifest.get('format_version')!r}, this faqbot reads "
+            f"{FORMAT_VERSION}: rebuild with `faqbot index`"
+        )
+    return manifest
+
+
+def check_model(manifest: dict, model: str) -> None:
+    """Refuse an index built with another embedding model: its vectors would be meaningless."""
+    if manifest.get("model") != model:
+        raise IndexModelMismatch(
+            f"the index was built with model {manifest.get('model')!r} but the bot is set to use "
+            f"{model!r}; rebuild it with `faqbot index` or set FAQBOT_MODEL={manifest.get('model')}"
+        )
+
+
+def changed_corpus_files(manifest: dict, corpus_dir: Path) -> list[str]:
+    """The corpus files added, removed or edited since the build (by content hash)."""
+    built = manifest.get("corpus_files", {})
+    now = corpus_file_hashes(Path(corpus_dir))
+    return sorted(name for name in set(built) | set(now) if built.get(name) != now.get(name))
+
+
+def check_fresh(manifest: dict, corpus_dir: Path) -> None:
+    """Raise IndexStale when the corpus changed since the build."""
+    changed = changed_corpus_files(manifest, corpus_dir)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise IndexStale(f"the corpus changed since the index was built ({shown}): rebuild with `faqbot index`")
+
+
+def load_index(index_dir: Path, *, model: str | None = None) -> Index:
+    """Load the build in use. With `model`, refuse an index built by another model."""
+    build = resolve_build(index_dir)
+    manifest = read_manifest(index_dir)
+    if model is not None:
+        check_model(manifest, model)
+    try:
+        passages = [Passage.model_validate_json(line) for line in _read_lines(build / "passages.jsonl")]
+        sentences = [Sentence(**json.loads(line)) for line in _read_lines(build / "sentences.jsonl")]
+        sentence_vectors = np.load(build / "sentences.npy", allow_pickle=False)
+        view_indexes = {view: faiss.read_index(str(build / f"view-{view}.faiss")) for view in manifest["views"]}
+        facts = [Fact.model_validate_json(line) for line in _read_lines(build / "facts.jsonl")]
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        raise IndexCorrupt(f"cannot read the index in {build}: {error}") from error
+    view_vectors = {view: index.reconstruct_n(0, index.ntotal) for view, index in view_indexes.items()}
+    consistent = all(len(vectors) == len(passages) for vectors in view_vectors.values()) and len(
+        sentence_vectors
+    ) == len(sentences)
+    if not consistent:
+        raise IndexCorrupt(f"the index in {build} is inconsistent (vector and passage counts differ)")
+    return Index(
+        folder=build,
+        manifest=manifest,
+        passages=passages,
+        view_vectors=view_vectors,
+        view_indexes=view_indexes,
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        facts=facts,
+    )
+
+
+def _read_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def ensure_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+) -> Index:
+    """Load the index, building it first when missing and rebuilding when the corpus changed.
+
+    With `settings.auto_rebuild` off, a missing or stale index raises instead.
+    A model mismatch always raises: silently rebuilding would hide a configuration error.
+    """
+    index_dir, corpus_dir = Path(settings.index_dir), Path(settings.corpus_dir)
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexMissing:
+        if not settings.auto_rebuild:
+            raise
+        log.info("no index in %s: building it from %s", index_dir, corpus_dir)
+        build_index(settings, embedder, progress=progress)
+        return load_index(index_dir, model=embedder.name)
+    check_model(manifest, embedder.name)
+    if not corpus_dir.is_dir():
+        # Nothing to compare with (an index shipped without its corpus): use it as built.
+        log.warning("corpus folder %s not found: using the index as built", corpus_dir)
+        return load_index(index_dir, model=embedder.name)
+    try:
+        check_fresh(manifest, corpus_dir)
+    except IndexStale:
+        if not settings.auto_rebuild:
+            raise
+        log.info("the corpus changed: rebuilding the index in %s", index_dir)
+        build_index(settings, embedder, progress=progress)
+    return load_index(index_dir, model=embedder.name)
