@@ -37,6 +37,21 @@ NO_ANSWER_MESSAGE = (
 )
 
 
+def validate_question(question: object, max_chars: int) -> str:
+    """The question without control characters and surrounding space, or InvalidQuestion
+    saying what is wrong (not text, empty, longer than `max_chars`)."""
+    if not isinstance(question, str):
+        raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
+    cleaned = _CONTROL_CHARACTERS.sub(" ", question).strip()
+    if not cleaned:
+        raise InvalidQuestion("the question is empty: type a question about the FAQ")
+    if len(cleaned) > max_chars:
+        raise InvalidQuestion(
+            f"the question is {len(cleaned)} characters long; the limit is {max_chars}: please shorten it"
+        )
+    return cleaned
+
+
 class FAQBot:
     """Answers questions about one loaded index of FAQ passages."""
 
@@ -68,18 +83,7 @@ class FAQBot:
 
     def validate(self, question: object) -> str:
         """The question as it will be searched, or InvalidQuestion saying what is wrong."""
-        if not isinstance(question, str):
-            raise InvalidQuestion(f"the question must be text, got {type(question).__name__}")
-        cleaned = _CONTROL_CHARACTERS.sub(" ", question).strip()
-        if not cleaned:
-            raise InvalidQuestion("the question is empty: type a question about the FAQ")
-        limit = self.settings.max_question_chars
-        if len(cleaned) > limit:
-            raise InvalidQuestion(
-                f"the question is {len(cleaned)} characters long; the limit is {limit}: "
-                "please shorten it"
-            )
-        return cleaned
+        return validate_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, top_k: int = 3) -> Answer:
         """Answer one question; `top_k` (1..10) caps the number of citations."""

@@ -81,6 +81,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .answer import validate_question
+
+    # A bad question is refused before the model and the index are loaded.
+    validate_question(args.question, _settings(args).max_question_chars)
     bot = _load_bot(args)
     answer = bot.ask(args.question, top_k=args.top_k)
     if args.json:
@@ -172,12 +176,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from pydantic import ValidationError
+
     from .errors import FAQBotError
 
     try:
         return args.handler(args)
     except FAQBotError as error:
         print(f"faqbot: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except ValidationError as error:  # a FAQBOT_* setting with a bad value
+        problems = "; ".join(f"FAQBOT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+        print(f"faqbot: error: invalid setting: {problems}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

@@ -133,7 +133,7 @@ def parse_document(
 def load_corpus(corpus_dir: Path) -> Corpus:
     """Parse every FAQ markdown file under `corpus_dir` (recursively, sorted by path).
 
-    Skipped: meta files whose stem is all capitals (README.md, LICENSE.md...),
+    Skipped: repository meta files (README.md, LICENSE.md, ATTRIBUTION.md...),
     files under hidden folders, and files that another document includes.
     URLs come from `urls.json` (source path -> URL) or the front matter.
     Raises `CorpusError` when the folder is missing or yields no document.
@@ -203,9 +203,16 @@ def _markdown_files(root: Path) -> list[str]:
     return sorted(found)
 
 
+META_FILE_STEMS = frozenset(
+    {"README", "LICENSE", "LICENCE", "ATTRIBUTION", "NOTICE", "CHANGELOG", "CONTRIBUTING",
+     "AUTHORS", "CODE_OF_CONDUCT", "SECURITY", "SUPPORT"}
+)
+
+
 def _is_meta(rel: str) -> bool:
-    """README.md, LICENSE.md, ATTRIBUTION.md...: repository furniture, not FAQ."""
-    return PurePosixPath(rel).stem.isupper()
+    """README.md, LICENSE.md, ATTRIBUTION.md...: repository furniture, not FAQ.
+    (A document named FAQ.md is a document.)"""
+    return PurePosixPath(rel).stem.upper() in META_FILE_STEMS
 
 
 def _read_text(path: Path, rel: str) -> tuple[str | None, str]:

@@ -69,8 +69,9 @@ def view_texts(passage: Passage) -> dict[str, str]:
 
 
 ALL_VIEWS: tuple[str, ...] = ("question", "answer", "question_answer", "context")
-VIEWS: tuple[str, ...] = ("question_answer",)
-"""The views built by default: the one that ranks best (see retrieve.VIEW_WEIGHTS)."""
+VIEWS: tuple[str, ...] = ("question_answer", "question")
+"""The views built by default: the one that ranks best, and the question alone
+for near-verbatim matches (see retrieve.VIEW_WEIGHTS and QUESTION_MATCH)."""
 
 
 @dataclass(frozen=True)

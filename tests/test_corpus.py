@@ -573,3 +573,10 @@ def test_fuzz_arbitrary_text(text: str, include_dir: Path) -> None:
 @given(parts=st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=5)), max_size=60))
 def test_fuzz_markdownish_fragments(parts: list[str], include_dir: Path) -> None:
     _check_fuzzed("".join(parts), include_dir)
+
+
+def test_a_document_named_in_capitals_is_still_a_document(tmp_path):
+    write(tmp_path, "FAQ.md", "# FAQ\n\n## Is this indexed?\n\nYes.\n")
+    write(tmp_path, "ATTRIBUTION.md", "## Is this indexed?\n\nNo.\n")
+    corpus = load_corpus(tmp_path)
+    assert [d.source for d in corpus.documents] == ["FAQ.md"]

@@ -1,0 +1,101 @@
+"""FAQBot: validation, answer / no-answer decisions and the Answer record, on the fake embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import FAQBot, InvalidQuestion
+from bot.text import split_sentences
+
+
+@pytest.fixture
+def bot(settings, fake_embedder) -> FAQBot:
+    return FAQBot.load(settings=settings, embedder=fake_embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("\x00\x01", "empty"),
+        ("x" * 1001, "1001 characters long; the limit is 1000"),
+        (None, "must be text"),
+        (42, "must be text"),
+    ],
+)
+def test_bad_questions_raise_a_clear_typed_error(bot, question, message):
+    with pytest.raises(InvalidQuestion, match=message):
+        bot.ask(question)
+
+
+@pytest.mark.parametrize("top_k", [0, 11, -1, "3", 2.5, True])
+def test_bad_top_k_raises(bot, top_k):
+    with pytest.raises(InvalidQuestion, match="top_k"):
+        bot.ask("How is the new Customer Insights licensed?", top_k=top_k)
+
+
+def test_a_question_of_exactly_the_limit_is_accepted(bot):
+    question = ("How do you define People Unified? " * 30)[:1000]
+    assert bot.ask(question).question == question.strip()
+
+
+def test_a_retrieval_answer_cites_its_passage_with_a_quote(bot):
+    answer = bot.ask("  How do you define People Unified?  ")
+    assert answer.kind == "retrieval"
+    assert answer.question == "How do you define People Unified?"
+    citation = answer.citations[0]
+    passage = next(p for p in bot.index.passages if p.passage_id == citation.passage_id)
+    assert citation.question == "How do you define People Unified?"
+    assert answer.answer == passage.answer_markdown
+    assert citation.source == "ci-faq.md" and citation.section == "Pricing and licensing"
+    assert (citation.line_start, citation.line_end) == (passage.line_start, passage.line_end)
+    assert citation.anchor == passage.anchor and citation.url == passage.url
+    assert citation.quote in passage.answer_text
+    assert any(citation.quote.startswith(sentence) for sentence in split_sentences(passage.answer_text))
+    assert 0.0 <= answer.confidence <= 1.0
+    assert {"encode", "search", "rules", "total"} <= set(answer.timings_ms)
+
+
+def test_the_quote_is_the_sentence_that_matches_the_question(bot):
+    answer = bot.ask("Can customers reduce capacity only on the agreement anniversary date?")
+    assert "anniversary" in answer.citations[0].quote
+
+
+def test_related_questions_exclude_the_cited_passages(bot):
+    answer = bot.ask("How do you define People Unified?", top_k=1)
+    cited = {c.passage_id for c in answer.citations}
+    assert len(answer.citations) == 1
+    assert answer.related and all(r.passage_id not in cited for r in answer.related)
+    assert len(answer.related) <= bot.settings.related_count
+
+
+def test_top_k_caps_the_citations(bot):
+    for top_k in (1, 2, 3):
+        assert len(bot.ask("People Unified and People Interacted capacity", top_k=top_k).citations) <= top_k
+
+
+def test_nonsense_gets_an_honest_no_answer_with_suggestions(bot):
+    answer = bot.ask("lorem ipsum dolor sit amet")
+    assert answer.kind == "no_answer"
+    assert answer.citations == []
+    assert "couldn't find" in answer.answer
+    assert answer.confidence < bot.settings.no_answer_threshold
+    for suggestion in answer.related:
+        assert suggestion.question in answer.answer
+
+
+def test_the_threshold_is_a_setting(settings, fake_embedder):
+    never = FAQBot.load(settings=settings.model_copy(update={"no_answer_threshold": 1.0}), embedder=fake_embedder)
+    assert never.ask("How do you define People Unified?").kind == "no_answer"
+    always = FAQBot.load(settings=settings.model_copy(update={"no_answer_threshold": 0.0}), embedder=fake_embedder)
+    assert always.ask("lorem ipsum dolor sit amet").kind == "retrieval"
+
+
+def test_answers_serialize_to_the_design_record(bot):
+    data = bot.ask("How do you define People Unified?").model_dump(mode="json")
+    assert set(data) == {"question", "answer", "kind", "confidence", "citations", "related", "rule", "timings_ms"}
+    assert set(data["citations"][0]) == {
+        "passage_id", "doc_title", "section", "question", "quote", "source",
+        "line_start", "line_end", "anchor", "url", "score",
+    }

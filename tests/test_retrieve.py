@@ -1,0 +1,104 @@
+"""Retrieval with the deterministic fake embedder: ranking mechanics, not model quality."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.index import build_index, load_index
+from bot.retrieve import Retriever, confidence
+
+
+@pytest.fixture
+def retriever(settings, fake_embedder) -> Retriever:
+    build_index(settings, fake_embedder)
+    return Retriever(load_index(settings.index_dir), fake_embedder)
+
+
+TOPICS_FAQ = """# Garden FAQ
+
+## Watering
+
+### How often should I water tomatoes?
+
+Water tomatoes deeply twice a week, more often in a heat wave.
+
+### Can I use rainwater for seedlings?
+
+Rainwater is fine for seedlings if the barrel is clean.
+
+## Pests
+
+### How do I keep slugs away from lettuce?
+
+Copper tape and beer traps keep slugs away from lettuce beds.
+
+### Are ladybirds good for roses?
+
+Ladybirds eat aphids, so they are good for roses.
+"""
+
+
+def test_a_question_asked_verbatim_ranks_its_passage_first(tmp_path, fake_embedder):
+    from bot.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "garden.md").write_text(TOPICS_FAQ)
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, fake_embedder)
+    retriever = Retriever(load_index(settings.index_dir), fake_embedder)
+    questions = [p for p in retriever.index.passages if p.question]
+    assert len(questions) == 4
+    for passage in questions:
+        assert retriever.search(passage.question).hits[0].passage == passage
+
+
+def test_hits_are_sorted_and_carry_their_evidence(retriever):
+    result = retriever.search("How do customers purchase more capacity?", k=5)
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len(result.hits) == 5
+    top = result.hits[0]
+    assert top.lexical > 0 and -1.0 <= top.dense <= 1.0
+    assert set(top.views) == set(retriever.views)
+    assert result.timings_ms["encode"] >= 0 and result.timings_ms["search"] >= 0
+
+
+def test_spelling_is_corrected_against_the_corpus_vocabulary(retriever):
+    assert retriever.correct_spelling("capcity reduction rules") == "capacity reduction rules"
+    # Another form of a known word is left alone; so are words far from any known word.
+    assert retriever.correct_spelling("Cloud Solution Provider") == "Cloud Solution Provider"
+    assert retriever.correct_spelling("sourdough bread") == "sourdough bread"
+
+
+def test_spelled_out_phrases_are_searched_by_the_corpus_acronym(retriever):
+    assert retriever.acronyms("Can I buy through a Cloud Solution Provider?") == {"Cloud Solution Provider": "CSP"}
+    assert retriever.acronyms("Can I buy through CSP?") == {}
+    result = retriever.search("Can I buy through a Cloud Solution Provider?")
+    assert result.searched.endswith("(CSP)")
+
+
+def test_out_of_domain_questions_get_lower_confidence(retriever):
+    inside = retriever.search("How do you define People Unified?")
+    outside = retriever.search("How do I bake sourdough bread?")
+    assert inside.signals["known_terms"] == 1.0
+    assert outside.signals["known_terms"] < 0.5
+    assert inside.confidence > outside.confidence
+
+
+def test_confidence_is_a_probability_that_grows_with_evidence():
+    weak = {"fused": 0.1, "known_terms": 0.0, "top_coverage": 0.0}
+    strong = {"fused": 1.2, "known_terms": 1.0, "top_coverage": 1.0}
+    assert 0.0 < confidence(weak) < confidence(strong) < 1.0
+
+
+def test_an_empty_index_returns_no_hits(tmp_path, fake_embedder):
+    from bot.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "faq.md").write_text("# Empty FAQ\n")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, fake_embedder)
+    result = Retriever(load_index(settings.index_dir), fake_embedder).search("anything at all")
+    assert result.hits == [] and result.confidence < 0.01
