@@ -60,7 +60,7 @@ class FAQBot:
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder)
-        self.rules = RuleEngine(index.facts, today=self.settings.today_or_now)
+        self.rules = RuleEngine(self.retriever, today=self.settings.today_or_now)
 
     @classmethod
     def load(
@@ -101,6 +101,10 @@ class FAQBot:
         rules_ms = (time.perf_counter() - ruled) * 1000
         if answer is None:
             answer = self._compose(cleaned, retrieval, top_k)
+        else:
+            cited = {c.passage_id for c in answer.citations}
+            exclude = {hit.passage_index for hit in retrieval.hits if hit.passage.passage_id in cited}
+            answer = answer.model_copy(update={"related": self.related(retrieval, exclude=exclude)})
         timings = {
             **{name: round(ms, 3) for name, ms in retrieval.timings_ms.items()},
             "rules": round(rules_ms, 3),
@@ -161,20 +165,8 @@ class FAQBot:
 
     def cite(self, hit: Hit, query_vector: np.ndarray, question: str) -> Citation:
         """A citation of `hit` quoting its sentence(s) closest to the question."""
-        passage = hit.passage
-        return Citation(
-            passage_id=passage.passage_id,
-            doc_title=passage.doc_title,
-            section=passage.section,
-            question=passage.question,
-            quote=self.best_quote(hit.passage_index, query_vector, question),
-            source=passage.source,
-            line_start=passage.line_start,
-            line_end=passage.line_end,
-            anchor=passage.anchor,
-            url=passage.url,
-            score=round(hit.score, 4),
-        )
+        quote = self.best_quote(hit.passage_index, query_vector, question)
+        return Citation.of(hit.passage, quote, hit.score)
 
     def best_quote(self, passage_index: int, query_vector: np.ndarray, question: str) -> str:
         """The answer sentence that best matches the question (by meaning and shared words);

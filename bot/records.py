@@ -61,6 +61,23 @@ class Citation(_Record):
     url: str | None = None
     score: float
 
+    @classmethod
+    def of(cls, passage: Passage, quote: str, score: float) -> Citation:
+        """A citation of `passage` quoting `quote`."""
+        return cls(
+            passage_id=passage.passage_id,
+            doc_title=passage.doc_title,
+            section=passage.section,
+            question=passage.question,
+            quote=quote,
+            source=passage.source,
+            line_start=passage.line_start,
+            line_end=passage.line_end,
+            anchor=passage.anchor,
+            url=passage.url,
+            score=round(score, 4),
+        )
+
 
 class RelatedQuestion(_Record):
     """A question the corpus can answer, offered as a follow-up or suggestion."""

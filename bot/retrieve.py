@@ -183,10 +183,18 @@ class Retriever:
         terms = stem_terms(question)
         if not terms:
             return 0.0
-        total = len(self.index.passages)
-        weights = {t: math.log(1 + (total + 1) / (1 + self._document_frequency.get(t, 0))) for t in terms}
+        weights = {t: self.idf(t) for t in terms}
         found = sum(w for t, w in weights.items() if t in self._passage_terms[passage_index])
         return found / sum(weights.values())
+
+    def idf(self, term: str) -> float:
+        """How rare a stemmed term is in the corpus (a term the corpus never uses is rarest)."""
+        total = len(self.index.passages)
+        return math.log(1 + (total + 1) / (1 + self._document_frequency.get(term, 0)))
+
+    def passage_terms(self, passage_index: int) -> set[str]:
+        """The stemmed content terms of a passage's section, question and answer."""
+        return self._passage_terms[passage_index]
 
     # ------------------------------------------------------------------ search
 
