@@ -41,7 +41,7 @@ from .retrieve import Retrieval, Retriever, stem_terms
 
 _MONEY = re.compile(
     r"\b(how much|prices?|priced|pricing|costs?|costing|pay|paying|fees?|charged?|charges|"
-    r"expensive|cheaper|cheap|spend|save|saving|savings|discount)\b|[$€£]"
+    r"expensive|cheaper|cheap|spend|savings|discounts?)\b|[$€£]"
 )
 _NOT_MONEY = re.compile(r"\bhow much (data|storage|space|time|capacity)\b")
 _DATE = re.compile(
