@@ -11,14 +11,16 @@ composes the `Answer` record with its citations.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .cache import LRUCache
 from .config import Settings
-from .embed import Embedder, load_embedder
+from .embed import Embedder, MicroBatchingEmbedder, load_embedder
 from .errors import InvalidQuestion
 from .index import Index, Progress, ensure_index
 from .records import Answer, Citation, RelatedQuestion
@@ -59,7 +61,11 @@ class FAQBot:
         self.settings = settings or Settings()
         self.index = index
         self.embedder = embedder
-        self.retriever = Retriever(index, embedder)
+        self.retriever = Retriever(index, embedder, cache_size=self.settings.cache_size)
+        # Answers depend on the question, top_k and today's date; a new index means a new FAQBot.
+        self._answers: LRUCache[tuple[str, int, dt.date], tuple[Answer, Retrieval]] = LRUCache(
+            self.settings.cache_size
+        )
         self.rules = RuleEngine(self.retriever, today=self.settings.today_or_now)
 
     @classmethod
@@ -75,7 +81,10 @@ class FAQBot:
         settings = settings or Settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        embedder = embedder or load_embedder(settings.model)
+        if embedder is None:
+            embedder = load_embedder(settings.model, threads=settings.threads)
+            if settings.micro_batching:
+                embedder = MicroBatchingEmbedder(embedder)
         index = ensure_index(settings, embedder, progress=progress)
         return cls(index, embedder, settings)
 
@@ -95,6 +104,12 @@ class FAQBot:
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 10:
             raise InvalidQuestion(f"top_k must be an integer from 1 to 10, got {top_k!r}")
         cleaned = self.validate(question)
+        key = (cleaned, top_k, self.settings.today_or_now())
+        cached = self._answers.get(key)
+        if cached is not None:
+            answer, retrieval = cached
+            elapsed = round((time.perf_counter() - started) * 1000, 3)
+            return answer.model_copy(update={"timings_ms": {"cache_hit": elapsed, "total": elapsed}}), retrieval
         retrieval = self.retriever.search(cleaned, k=max(SEARCH_DEPTH, top_k))
         ruled = time.perf_counter()
         answer = self.rules.answer(cleaned, retrieval)
@@ -110,7 +125,9 @@ class FAQBot:
             "rules": round(rules_ms, 3),
             "total": round((time.perf_counter() - started) * 1000, 3),
         }
-        return answer.model_copy(update={"question": cleaned, "timings_ms": timings}), retrieval
+        answer = answer.model_copy(update={"question": cleaned, "timings_ms": timings})
+        self._answers.put(key, (answer, retrieval))
+        return answer, retrieval
 
     # ------------------------------------------------------------------ composing
 

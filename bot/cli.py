@@ -1,4 +1,4 @@
-"""The `faqbot` command: index, ask, eval (and serve / report where installed).
+"""The `faqbot` command: index, ask, chat, eval, serve.
 
 Heavy imports (torch, sentence-transformers, faiss) happen inside the
 commands, so `faqbot --help` answers at once. Domain errors become a one-line
@@ -113,6 +113,30 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Ask questions one after another in the terminal (an empty line or Ctrl-D ends)."""
+    from .errors import InvalidQuestion
+
+    bot = _load_bot(args)
+    documents = len({p.source for p in bot.index.passages})
+    print(f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
+          "An empty line or Ctrl-D quits.\n")
+    while True:
+        try:
+            question = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            answer = bot.ask(question)
+        except InvalidQuestion as error:
+            print(f"bot> {error}\n")
+            continue
+        print("bot> " + format_answer(answer).replace("\n", "\n     ") + "\n")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, markdown_table, read_eval_file, write_report
 
@@ -163,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the Answer record as JSON")
     ask.add_argument("--top-k", type=int, default=3, choices=range(1, 11), metavar="1..10")
     ask.set_defaults(handler=cmd_ask)
+
+    chat = commands.add_parser("chat", parents=[common], help="ask questions interactively in the terminal")
+    chat.set_defaults(handler=cmd_chat)
 
     evaluation = commands.add_parser("eval", parents=[common], help="evaluate on a JSONL question file")
     evaluation.add_argument("file", type=Path)

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     )
     related_count: int = Field(3, ge=0, le=10)
 
+    # Speed.
+    cache_size: int = Field(1024, ge=0, description="Answers and query vectors kept in memory (0: no cache).")
+    micro_batching: bool = Field(
+        True, description="Encode questions that arrive together in one batch (helps under concurrency)."
+    )
+    threads: int | None = Field(None, ge=1, description="Torch threads per process (default: cores / workers).")
+
     # Doors (HTTP, Slack, store).
     db_path: Path = Path("faqbot.sqlite3")
     slack_signing_secret: SecretStr | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import Future
 from typing import Protocol
 
 import numpy as np
@@ -71,6 +72,67 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model: str = BUNDLED_MODEL) -> SentenceTransformerEmbedder:
-    """Load the configured model (a few seconds: do it once per process)."""
+def load_embedder(model: str = BUNDLED_MODEL, *, threads: int | None = None) -> SentenceTransformerEmbedder:
+    """Load the configured model (a few seconds: do it once per process).
+
+    `threads` sets torch's intra-op threads; by default the cores are shared
+    evenly between the server's worker processes (FAQBOT_WORKERS, set by `serve`).
+    """
+    import torch
+
+    if threads is None:
+        workers = max(1, int(os.environ.get("FAQBOT_WORKERS", "1")))
+        threads = max(1, (os.cpu_count() or 1) // workers)
+    torch.set_num_threads(threads)
     return SentenceTransformerEmbedder(model)
+
+
+class MicroBatchingEmbedder:
+    """Encodes questions that arrive together in one model call.
+
+    No timer and no background thread: the first caller to find the model free
+    encodes every question queued at that moment; callers that arrive while the
+    model is busy queue up and are served by the next batch. A lone question
+    therefore waits for nothing, and under load batches form by themselves.
+    Bulk calls (several texts, e.g. while indexing) pass straight through.
+    """
+
+    def __init__(self, inner: Embedder, *, max_batch: int = 64) -> None:
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.max_batch = max_batch
+        self.batches = 0
+        self._pending: list[tuple[str, Future]] = []
+        self._pending_lock = threading.Lock()
+        self._model_lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:
+            with self._model_lock:
+                return self.inner.encode(texts)
+        future: Future = Future()
+        with self._pending_lock:
+            self._pending.append((texts[0], future))
+        while not future.done():
+            with self._model_lock:
+                if future.done():
+                    break
+                with self._pending_lock:
+                    batch = self._pending[: self.max_batch]
+                    del self._pending[: self.max_batch]
+                self._encode_batch(batch)
+        return future.result()[None, :]
+
+    def _encode_batch(self, batch: list[tuple[str, Future]]) -> None:
+        self.batches += 1
+        try:
+            vectors = self.inner.encode([text for text, _ in batch])
+        except BaseException as error:  # every waiter must hear of it, then it propagates to each
+            for _, waiting in batch:
+                waiting.set_exception(error)
+            return
+        for (_, waiting), vector in zip(batch, vectors):
+            waiting.set_result(vector)

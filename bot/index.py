@@ -115,12 +115,19 @@ class Index:
 
     def best_sentence_scores(self, passage_rows: np.ndarray, vector: np.ndarray, default: np.ndarray) -> np.ndarray:
         """For each passage row, the highest similarity of one of its sentences to `vector`
-        (`default` where a passage has no sentence)."""
+        (`default` where a passage has no sentence). One matrix product for all rows."""
+        starts = self.sentence_bounds[passage_rows]
+        counts = self.sentence_bounds[passage_rows + 1] - starts
         scores = default.astype(np.float32).copy()
-        for i, passage_index in enumerate(passage_rows):
-            start, end = self.sentence_bounds[passage_index], self.sentence_bounds[passage_index + 1]
-            if end > start:
-                scores[i] = float(np.max(self.sentence_vectors[start:end] @ vector))
+        has_sentences = counts > 0
+        if not has_sentences.any():
+            return scores
+        starts, counts = starts[has_sentences], counts[has_sentences]
+        # All sentence rows of all candidates, laid end to end.
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        rows = np.arange(counts.sum()) + offsets
+        similarities = self.sentence_vectors[rows] @ vector
+        scores[has_sentences] = np.maximum.reduceat(similarities, np.concatenate(([0], np.cumsum(counts)[:-1])))
         return scores
 
 

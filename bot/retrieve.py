@@ -32,6 +32,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from .cache import LRUCache
 from .embed import Embedder
 from .index import Index
 from .records import Passage
@@ -118,7 +119,7 @@ class Retriever:
     'How do I extend the trial?'
     """
 
-    def __init__(self, index: Index, embedder: Embedder) -> None:
+    def __init__(self, index: Index, embedder: Embedder, *, cache_size: int = 1024) -> None:
         if embedder.dimension != index.manifest["dimension"]:
             raise ValueError(
                 f"embedder dimension {embedder.dimension} does not match the index's "
@@ -126,6 +127,7 @@ class Retriever:
             )
         self.index = index
         self.embedder = embedder
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(cache_size)
         self.views = [view for view in VIEW_WEIGHTS if view in index.view_vectors]
         if not self.views:
             raise ValueError(f"the index has none of the views {sorted(VIEW_WEIGHTS)}: rebuild it")
@@ -139,6 +141,12 @@ class Retriever:
         self._vocabulary = Counter(
             word for p in index.passages for word in tokens(passage_search_text(p) + " " + p.doc_title)
         )
+        # Spelling candidates by first letter, most frequent first; corrections are memoized.
+        self._words_by_initial: dict[str, list[str]] = {}
+        for word, _ in self._vocabulary.most_common():
+            if word.isalpha():
+                self._words_by_initial.setdefault(word[0], []).append(word)
+        self._corrections: dict[str, str | None] = {}
 
     # ------------------------------------------------------------------ parts
 
@@ -158,18 +166,22 @@ class Retriever:
         for word in set(tokens(question)):
             if len(word) < 4 or not word.isalpha() or word in self._vocabulary:
                 continue
-            if _stemmer.stemWord(word) in self._document_frequency:
-                continue  # another form of a known word ("solution" for "solutions")
-            limit = 2 if len(word) >= 8 else 1
-            candidates = [
-                known
-                for known in self._vocabulary
-                if known[0] == word[0] and edit_distance_at_most(word, known, limit)
-            ]
-            if candidates:
-                best = max(candidates, key=lambda known: self._vocabulary[known])
+            if word not in self._corrections:
+                if len(self._corrections) >= 10_000:  # strangers type anything: stay bounded
+                    self._corrections.clear()
+                self._corrections[word] = self._closest_known_word(word)
+            if (best := self._corrections[word]) is not None:
                 corrected = _replace_word(corrected, word, best)
         return corrected
+
+    def _closest_known_word(self, word: str) -> str | None:
+        if _stemmer.stemWord(word) in self._document_frequency:
+            return None  # another form of a known word ("solution" for "solutions")
+        limit = 2 if len(word) >= 8 else 1
+        for known in self._words_by_initial.get(word[0], []):  # most frequent first
+            if abs(len(known) - len(word)) <= limit and edit_distance_at_most(word, known, limit):
+                return known
+        return None
 
     def known_terms(self, question: str) -> float:
         """Share of the question's content terms that occur anywhere in the corpus (0..1)."""
@@ -209,7 +221,10 @@ class Retriever:
             lexical_query = lexical_query.replace(phrase, acronym)
         if acronyms:
             searched = f"{searched} ({', '.join(acronyms.values())})"
-        vector = self.embedder.encode([searched])[0]
+        vector = self._vectors.get(searched)
+        if vector is None:
+            vector = self.embedder.encode([searched])[0]
+            self._vectors.put(searched, vector)
         encoded = time.perf_counter()
         hits = self._rank(vector, lexical_query, k)
         ranked = time.perf_counter()

@@ -99,3 +99,13 @@ def test_answers_serialize_to_the_design_record(bot):
         "passage_id", "doc_title", "section", "question", "quote", "source",
         "line_start", "line_end", "anchor", "url", "score",
     }
+
+
+def test_a_repeated_question_is_answered_from_the_cache(bot, fake_embedder):
+    first = bot.ask("How do you define People Unified?")
+    calls = fake_embedder.calls
+    again = bot.ask("  How do you define People Unified?  ")
+    assert fake_embedder.calls == calls  # no second encode
+    assert again.answer == first.answer and again.citations == first.citations
+    assert "cache_hit" in again.timings_ms and "cache_hit" not in first.timings_ms
+    assert bot.ask("How do you define People Unified?", top_k=1).timings_ms.get("cache_hit") is None
