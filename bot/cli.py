@@ -113,6 +113,22 @@ def format_answer(answer) -> str:
     return "\n".join(lines)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP API, the widget and the Slack endpoints; the index is built first when needed."""
+    from .answer import FAQBot
+    from .server import run
+
+    settings = _settings(args)
+    if args.workers < 1:
+        print("faqbot: error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    # Build (or rebuild) the index here, once, before any worker starts and loads it.
+    bot = FAQBot.load(settings=settings, progress=_progress())
+    print(f"Serving on http://{args.host}:{args.port}/  (Ctrl-C stops)", file=sys.stderr)
+    run(settings, host=args.host, port=args.port, workers=args.workers, bot=bot if args.workers == 1 else None)
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """Ask questions one after another in the terminal (an empty line or Ctrl-D ends)."""
     from .errors import InvalidQuestion
@@ -187,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the Answer record as JSON")
     ask.add_argument("--top-k", type=int, default=3, choices=range(1, 11), metavar="1..10")
     ask.set_defaults(handler=cmd_ask)
+
+    serve = commands.add_parser("serve", parents=[common], help="serve the HTTP API, the chat widget and Slack")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (they share the cores)")
+    serve.set_defaults(handler=cmd_serve)
 
     chat = commands.add_parser("chat", parents=[common], help="ask questions interactively in the terminal")
     chat.set_defaults(handler=cmd_chat)

@@ -48,6 +48,7 @@ from .text import split_sentences
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+APPROXIMATE_FROM = 20_000
 POINTER_FILE = "CURRENT"
 MANIFEST = "manifest.json"
 
@@ -176,7 +177,55 @@ def build_index(
     sentence_vectors = _encode_in_batches(embedder, [s.text for s in sentences], report, done, total)
     report("embedding", total, total)
 
-    index_dir = Path(settings.index_dir)
+    return write_build(
+        Path(settings.index_dir),
+        passages=passages,
+        view_vectors=view_vectors,
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        facts=facts,
+        manifest={
+            "model": embedder.name,
+            "dimension": embedder.dimension,
+            "corpus_dir": str(corpus_dir.resolve()),
+            "corpus_files": hashes,
+            "documents": [
+                {"source": d.source, "title": d.title, "passages": len(d.passages), "warnings": list(d.warnings)}
+                for d in corpus.documents
+            ],
+            "problems": list(corpus.problems),
+        },
+        started=started,
+    )
+
+
+def make_faiss_index(vectors: np.ndarray) -> faiss.Index:
+    """Exact inner-product search while the corpus is small; HNSW (approximate) past
+    APPROXIMATE_FROM vectors, where exact search stops being flat in cost (measured:
+    benchmarks/bench.py scale). Candidates are re-scored exactly either way."""
+    dimension = vectors.shape[1]
+    if len(vectors) < APPROXIMATE_FROM:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+    index.add(vectors)
+    return index
+
+
+def write_build(
+    index_dir: Path,
+    *,
+    passages: list[Passage],
+    view_vectors: dict[str, np.ndarray],
+    sentences: list[Sentence],
+    sentence_vectors: np.ndarray,
+    facts: list[Fact],
+    manifest: dict,
+    started: float | None = None,
+) -> Path:
+    """Write a complete build folder and publish it (the one writer of index folders)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build_id = f"build-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     staging = index_dir / f".{build_id}.tmp"
@@ -188,29 +237,22 @@ def build_index(
             ({"passage": s.passage, "text": s.text} for s in sentences),
         )
         np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
+        kinds = set()
         for view, vectors in view_vectors.items():
-            flat = faiss.IndexFlatIP(embedder.dimension)
-            flat.add(vectors)
-            faiss.write_index(flat, str(staging / f"view-{view}.faiss"))
+            index = make_faiss_index(vectors)
+            kinds.add(type(index).__name__)
+            faiss.write_index(index, str(staging / f"view-{view}.faiss"))
         _write_jsonl(staging / "facts.jsonl", (f.model_dump(mode="json") for f in facts))
         manifest = {
             "format_version": FORMAT_VERSION,
-            "model": embedder.name,
-            "dimension": embedder.dimension,
+            **manifest,
             "metric": "inner_product (normalized vectors: cosine)",
-            "views": list(views),
-            "faiss_index": "IndexFlatIP",
-            "corpus_dir": str(corpus_dir.resolve()),
-            "corpus_files": hashes,
-            "documents": [
-                {"source": d.source, "title": d.title, "passages": len(d.passages), "warnings": list(d.warnings)}
-                for d in corpus.documents
-            ],
-            "problems": list(corpus.problems),
+            "views": list(view_vectors),
+            "faiss_index": ", ".join(sorted(kinds)) or "IndexFlatIP",
             "counts": {"passages": len(passages), "sentences": len(sentences), "facts": len(facts)},
             "versions": _versions(),
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "build_seconds": round(time.perf_counter() - started, 3),
+            "build_seconds": round(time.perf_counter() - started, 3) if started else None,
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _fsync_tree(staging)

@@ -110,6 +110,8 @@ class Store:
         if busy_timeout_s < 0:
             raise ValueError(f"busy_timeout_s must be >= 0, got {busy_timeout_s!r}")
         self.path = path if str(path) == ":memory:" else Path(path)
+        if isinstance(self.path, Path) and self.path.is_dir():
+            raise ValueError(f"the database path {str(self.path)!r} is a folder, not a file")
         self.busy_timeout_s = busy_timeout_s
         self._local = threading.local()
         self._lock = threading.Lock()

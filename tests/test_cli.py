@@ -17,8 +17,8 @@ from .fakes import HashingEmbedder
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch):
     """Every command gets the fake embedder instead of loading the real model."""
-    monkeypatch.setattr("bot.embed.load_embedder", lambda model=None: HashingEmbedder())
-    monkeypatch.setattr("bot.answer.load_embedder", lambda model=None: HashingEmbedder())
+    monkeypatch.setattr("bot.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
+    monkeypatch.setattr("bot.answer.load_embedder", lambda model=None, **options: HashingEmbedder())
 
 
 @pytest.fixture

