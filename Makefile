@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
-#   make run    set up .venv, build the index on first use, ask the bot interactively
+#   make run    set up .venv, build the index on first use, serve the bot on http://127.0.0.1:8000/
 #   make test   set up .venv with the test tools and run the test suite
+# Others: make chat (terminal), make eval (dev set reports), make bench (performance, ~10 min)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,10 @@ TEST_STAMP := $(VENV)/.installed-test
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test setup eval index clean
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run chat test setup eval index bench clean
 
 # CPU PyTorch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -26,7 +30,10 @@ $(TEST_STAMP): $(STAMP)
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m bot.chat
+	$(BIN)/faqbot serve --host $(HOST) --port $(PORT)
+
+chat: $(STAMP)
+	$(BIN)/faqbot chat
 
 test: $(TEST_STAMP)
 	$(BIN)/pytest -q
@@ -40,6 +47,9 @@ eval: $(STAMP)
 	rm -rf build/eval-corpus && mkdir -p build/eval-corpus
 	cp corpus/*.md tests/data/extra/*.md build/eval-corpus/
 	$(BIN)/faqbot eval eval/dev-questions.jsonl --corpus build/eval-corpus --index build/eval-index --report reports/eval-combined
+
+bench: $(TEST_STAMP)
+	$(BIN)/python benchmarks/bench.py --out reports/bench
 
 clean:
 	rm -rf $(VENV) build reports index/CURRENT index/build-* index/.build-*

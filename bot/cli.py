@@ -1,8 +1,15 @@
-"""The `faqbot` command: index, ask, chat, eval, serve.
+"""The `faqbot` command: index, ask, chat, eval, report, serve.
 
 Heavy imports (torch, sentence-transformers, faiss) happen inside the
-commands, so `faqbot --help` answers at once. Domain errors become a one-line
-message on stderr and exit code 1; usage errors exit 2 (argparse).
+commands, so `faqbot --help` answers at once.
+
+Exit codes:
+    0  success
+    1  a domain error (bad corpus, index, eval file, baseline, database): one line on stderr
+    2  usage error (argparse)
+    3  `eval --min-score X`: the score is below X
+    4  `eval --baseline FILE`: the score fell by more than `--margin` since the baseline
+       (when both 3 and 4 apply, 3 is returned; both messages are printed)
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from pathlib import Path
 
 EXIT_ERROR = 1
 EXIT_BELOW_MIN_SCORE = 3
+EXIT_REGRESSION = 4
 
 
 def _settings(args: argparse.Namespace):
@@ -96,7 +104,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def format_answer(answer) -> str:
     """An answer as readable terminal text: answer, source, quote, confidence, related."""
-    lines = [answer.answer.strip(), ""]
+    lines = [answer.answer.strip().replace("**", ""), ""]  # bold markers are noise in a terminal
     for number, citation in enumerate(answer.citations, start=1):
         trail = " > ".join(part for part in (citation.doc_title, citation.section, citation.question) if part)
         label = "Source:" if number == 1 else "Also:  "
@@ -154,11 +162,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, markdown_table, read_eval_file, write_report
+    from .evaluate import compare, evaluate, load_baseline, markdown_table, read_eval_file, write_report
 
+    if args.margin < 0:
+        print("faqbot: error: --margin must be >= 0", file=sys.stderr)
+        return 2
     items = read_eval_file(args.file)
+    # A missing or broken baseline fails before the (slow) evaluation runs.
+    baseline = load_baseline(args.baseline) if args.baseline is not None else None
     bot = _load_bot(args)
-    report = evaluate(bot, items, top_k=args.top_k)
+    report = evaluate(bot, items, top_k=args.top_k, eval_file=args.file)
     print(markdown_table(report))
     if report.skipped:
         print(f"\nSkipped {len(report.skipped)} items whose documents are not in this corpus.")
@@ -166,13 +179,69 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for item in report.failures:
         expected = "; ".join(item.expected) or "no_answer"
         print(f"  {item.id} [{item.kind}] {item.question!r}: expected {expected!r}, got {item.got_kind} {item.cited}")
+    comparison = None
+    if baseline is not None:
+        comparison = compare(report, baseline, margin=args.margin, name=str(args.baseline))
+        print(f"\nCompared with {args.baseline}:")
+        for delta in comparison.deltas:
+            if delta.delta:
+                print(f"  {delta.name}: {delta.before} -> {delta.after} ({delta.delta:+.4g})")
+        for change in comparison.changes:
+            print(f"  {change.change:<6} {change.id} {change.before or '-'} -> {change.after or '-'}  {change.question!r}")
+        if not comparison.changes:
+            print("  no item changed")
     if args.report:
-        write_report(report, args.report)
-        print(f"\nReport written to {args.report}/")
+        write_report(report, args.report, comparison=comparison)
+        print(f"\nReport written to {args.report}/ (report.html, report.md, metrics.json, plots)")
+    code = 0
     score = report.metrics["score"] or 0.0
     if args.min_score is not None and score < args.min_score:
         print(f"score {score:.3f} is below --min-score {args.min_score}", file=sys.stderr)
-        return EXIT_BELOW_MIN_SCORE
+        code = EXIT_BELOW_MIN_SCORE
+    if comparison is not None:
+        print(comparison.verdict(), file=sys.stderr if comparison.regression else sys.stdout)
+        if comparison.regression and code == 0:
+            code = EXIT_REGRESSION
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Questions from the log that got no_answer or a thumbs-down, grouped by similarity."""
+    from .report import ReportError, group_unanswered, load_similarity, write_export
+    from .store import Store
+
+    settings = _settings(args)
+    db_path = args.db if args.db is not None else settings.db_path
+    if not Path(db_path).is_file():
+        raise ReportError(f"no database at {db_path} (the server writes it; set FAQBOT_DB_PATH or use --db)")
+    similarity = load_similarity(None if args.no_model else settings, threshold=args.similarity)
+    with Store(db_path) as store:
+        groups = group_unanswered(store, similarity, limit=args.limit)
+    if args.json:
+        print(json.dumps([group.to_json() for group in groups], indent=2, default=str))
+    elif not groups:
+        print(f"No unanswered or thumbs-down questions in {db_path}.")
+    else:
+        asks = sum(group.count for group in groups)
+        print(
+            f"{asks} unanswered or thumbs-down questions in {db_path}, {len(groups)} groups "
+            f"(grouped by {similarity.description}); most frequent first:\n"
+        )
+        for group in groups:
+            print(f"{group.count:>4}x  {group.question}")
+            reasons = [f"no answer {group.no_answer}" if group.no_answer else "", f"thumbs down {group.thumbs_down}" if group.thumbs_down else ""]
+            print(f"       {', '.join(r for r in reasons if r)}; last asked {group.last_seen:%Y-%m-%d %H:%M}")
+            for wording in group.wordings[1:6]:
+                print(f"       - {wording.text!r} x{wording.count}")
+            if len(group.wordings) > 6:
+                print(f"       - ... {len(group.wordings) - 6} more wordings")
+    if args.export is not None:
+        write_export(groups, args.export)
+        print(
+            f"\nWrote {len(groups)} questions to {args.export}: label each `expected` and `kind`, "
+            "then add them to the evaluation file.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -215,10 +284,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluation = commands.add_parser("eval", parents=[common], help="evaluate on a JSONL question file")
     evaluation.add_argument("file", type=Path)
-    evaluation.add_argument("--report", type=Path, help="write metrics.json and report.md into this folder")
+    evaluation.add_argument(
+        "--report", type=Path, help="write report.html, report.md, metrics.json and the plots (.png, .svg) here"
+    )
     evaluation.add_argument("--min-score", type=float, help=f"exit {EXIT_BELOW_MIN_SCORE} when the score is lower")
+    evaluation.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR/metrics.json",
+        help="compare with a previous run's metrics.json: what got better or worse, item by item",
+    )
+    evaluation.add_argument(
+        "--margin",
+        type=float,
+        default=0.02,
+        help=f"with --baseline, exit {EXIT_REGRESSION} when the score fell by more than this (default 0.02)",
+    )
     evaluation.add_argument("--top-k", type=int, default=3, choices=range(1, 11), metavar="1..10")
     evaluation.set_defaults(handler=cmd_eval)
+
+    report = commands.add_parser(
+        "report",
+        parents=[common],
+        help="questions from the log that got no answer or a thumbs-down, grouped by similarity",
+    )
+    report.add_argument("--db", type=Path, help="the SQLite log (env FAQBOT_DB_PATH, default ./faqbot.sqlite3)")
+    report.add_argument(
+        "--no-model",
+        action="store_true",
+        help="group by shared stemmed words instead of loading the embedding model",
+    )
+    report.add_argument(
+        "--similarity",
+        type=float,
+        help="how alike two wordings must be to share a group, 0..1 (default 0.6 with the model, 0.5 without)",
+    )
+    report.add_argument("--limit", type=int, default=5000, help="read at most this many recent entries of each kind")
+    report.add_argument("--export", type=Path, metavar="FILE.jsonl", help="write the groups as an eval file to label")
+    report.add_argument("--json", action="store_true", help="print the groups as JSON")
+    report.set_defaults(handler=cmd_report)
     return parser
 
 

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     webhook_token: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit: str | None = None
+    admin_token: SecretStr | None = Field(None, description="Opens /admin (unanswered questions); off when unset.")
 
     def today_or_now(self) -> dt.date:
         """The date rules compare against: `today` when pinned, else the real date."""

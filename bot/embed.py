@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 import numpy as np
@@ -49,26 +49,34 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # The weight-loading progress bar is noise in a CLI answer and in server logs.
+        transformers_logging.disable_progress_bar()
 
         path = bundled_model_path() if model == BUNDLED_MODEL else model
         self.name = model
         self.batch_size = batch_size
-        self._model = SentenceTransformer(path, device="cpu")
+        # Every torch call runs on this one thread. Torch gives each calling OS thread its
+        # own OpenMP team; once a second thread has called the model, the idle team spins
+        # and every encode takes twice as long (measured: 5.7 ms -> 12.5 ms on 2 cores).
+        # One thread also serializes the forward passes, which torch does not promise to
+        # make thread-safe.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faqbot-model")
+        self._model = self._thread.submit(SentenceTransformer, path, device="cpu").result()
         self.dimension = int(self._model.get_embedding_dimension())
-        # torch modules are not documented as thread-safe for concurrent forward passes.
-        self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        vectors = self._thread.submit(
+            self._model.encode,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).result()
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

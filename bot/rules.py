@@ -379,14 +379,14 @@ class RuleEngine:
                 lines.append(f"The deadline of **{fact.text}** has passed (today is {format_date(today)}).")
             else:
                 lines.append(f"**{fact.text}** has passed (today is {format_date(today)}): it happened {-days} days ago.")
-        text = " ".join(lines) + "\n\n" + "\n".join(f"> {f.sentence}" for f in facts)
+        text = " ".join(lines)
         return self._rule_answer(question, retrieval, "date_vs_today", facts, text, steps, confidence)
 
     def _listing(self, question, retrieval, kind: str, chosen: list[_Scored], confidence) -> Answer:
         facts = [c.fact for c in chosen]
         if len(facts) == 1:
             described = _describe(facts[0])
-            text = f"{described[:1].upper()}{described[1:]}.\n\n> {facts[0].sentence}"
+            text = f"{described[:1].upper()}{described[1:]}."  # the sentence is the citation's quote
         else:
             text = "The FAQ gives:\n" + "\n".join(f"- {_describe(f)}" for f in facts)
         return self._rule_answer(question, retrieval, f"{kind}_lookup", facts, text, [], confidence)
