@@ -24,14 +24,12 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -187,7 +187,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             if delta.delta:
                 print(f"  {delta.name}: {delta.before} -> {delta.after} ({delta.delta:+.4g})")
         for change in comparison.changes:
-            print(f"  {change.change:<6} {change.id} {change.before or '-'} -> {change.after or '-'}  {change.question!r}")
+            before, after = change.before or "-", change.after or "-"
+            print(f"  {change.change:<6} {change.id} {before} -> {after}  {change.question!r}")
         if not comparison.changes:
             print("  no item changed")
     if args.report:
@@ -203,6 +204,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if comparison.regression and code == 0:
             code = EXIT_REGRESSION
     return code
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -224,13 +229,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         asks = sum(group.count for group in groups)
         print(
-            f"{asks} unanswered or thumbs-down questions in {db_path}, {len(groups)} groups "
+            f"{_count(asks, 'unanswered or thumbs-down question')} in {db_path}, {_count(len(groups), 'group')} "
             f"(grouped by {similarity.description}); most frequent first:\n"
         )
         for group in groups:
             print(f"{group.count:>4}x  {group.question}")
-            reasons = [f"no answer {group.no_answer}" if group.no_answer else "", f"thumbs down {group.thumbs_down}" if group.thumbs_down else ""]
-            print(f"       {', '.join(r for r in reasons if r)}; last asked {group.last_seen:%Y-%m-%d %H:%M}")
+            reasons = [f"no answer {group.no_answer}"] if group.no_answer else []
+            reasons += [f"thumbs down {group.thumbs_down}"] if group.thumbs_down else []
+            print(f"       {', '.join(reasons)}; last asked {group.last_seen:%Y-%m-%d %H:%M}")
             for wording in group.wordings[1:6]:
                 print(f"       - {wording.text!r} x{wording.count}")
             if len(group.wordings) > 6:
@@ -238,7 +244,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.export is not None:
         write_export(groups, args.export)
         print(
-            f"\nWrote {len(groups)} questions to {args.export}: label each `expected` and `kind`, "
+            f"\nWrote {_count(len(groups), 'question')} to {args.export}: label each `expected` and `kind`, "
             "then add them to the evaluation file.",
             file=sys.stderr,
         )
