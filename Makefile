@@ -53,3 +53,9 @@ bench: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) build reports index/CURRENT index/build-* index/.build-*
+
+# Load test on loopback: faqbot serve with the real model, 10,000 questions from 32 clients,
+# latency, throughput and the server's memory; writes reports/load/load.json (~5 min).
+.PHONY: load
+load: $(TEST_STAMP)
+	$(BIN)/python benchmarks/load.py --out reports/load

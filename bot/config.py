@@ -63,7 +63,14 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     webhook_token: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
-    rate_limit: str | None = None
+    frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["'self'"],
+        description="Who may frame the pages (CSP frame-ancestors), e.g. [\"'self'\", \"https://shop.example.com\"].",
+    )
+    rate_limit: str | None = Field(None, description="Per-client limit on /api/*, e.g. '30/minute'; off when unset.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed."
+    )
     admin_token: SecretStr | None = Field(None, description="Opens /admin (unanswered questions); off when unset.")
 
     def today_or_now(self) -> dt.date:

@@ -19,7 +19,16 @@ Routes:
 
 Errors: every 4xx and 503 from the API is JSON `{"error": "<a sentence for a
 person>", "detail": ...}`; bad input never causes a 5xx. Domain errors are
-translated here: `InvalidQuestion` -> 422, `UnknownAnswer` -> 404.
+translated here: `InvalidQuestion` -> 422, `UnknownAnswer` -> 404. A bug
+(any other exception) is logged with its traceback and answered with a generic
+500 that carries an error id to quote, never the traceback or the message.
+
+Hardening, outermost first: CORS (`settings.cors_origins`), security headers
+(`nosniff` and `Referrer-Policy` everywhere; a CSP on every HTML page, whose
+`frame-ancestors` is `settings.frame_ancestors`, default `'self'`), per-client
+rate limiting of the JSON API (`settings.rate_limit`, e.g. "30/minute"; 429 with
+`Retry-After`; off when unset; clients are keyed by address, see bot/ratelimit.py
+and `settings.trusted_proxies`), the body cap, and the catch-all for bugs.
 
 Loading: when no bot is given, `FAQBot.load(settings=settings)` runs in a
 background thread started by the lifespan (it may build the index), so
@@ -37,6 +46,7 @@ import re
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -60,9 +70,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .admin import create_admin_router
 from .answer import FAQBot
 from .config import MAX_QUESTION_CHARS, Settings
 from .errors import InvalidQuestion
+from .ratelimit import RateLimiter, TrustedProxies, client_address, parse_rate
 from .records import Answer, Passage
 from .slack import create_slack_router
 from .store import MAX_COMMENT_CHARS, Store, UnknownAnswer
@@ -81,11 +93,14 @@ MAX_BODY_BYTES = 64 * 1024
 PRODUCT_NAME = "Contoso Insights"
 
 # Pages load scripts, styles and data from this origin only, and run no inline code.
-PAGE_CSP = (
+# {frame_ancestors}: the sites allowed to show the pages in a frame (settings.frame_ancestors).
+PAGE_CSP_TEMPLATE = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'; object-src 'none'"
+    "frame-ancestors {frame_ancestors}; object-src 'none'"
 )
+DEFAULT_FRAME_ANCESTORS = ("'self'",)
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 # FastAPI's Swagger UI and ReDoc pages are an inline script plus assets from a CDN.
 DOCS_CSP = (
     "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -104,6 +119,11 @@ EXAMPLE_BODY = '{"question": "How is the new Customer Insights licensed?"}'
 # --------------------------------------------------------------------------- request / response models
 
 
+QUESTION_PATTERN = (
+    "[^\\u0000-\\u0020\\u007f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class AskRequest(BaseModel):
     """A question for the bot. Types are strict: `"3"` is not a `top_k`, `42` is not a question."""
 
@@ -112,14 +132,26 @@ class AskRequest(BaseModel):
     )
 
     question: StrictStr = Field(
-        description=f"The question, 1 to {MAX_QUESTION_CHARS} characters once leading and trailing "
-        "white space is trimmed."
+        description=f"The question, 1 to {MAX_QUESTION_CHARS} characters once control characters "
+        "and leading and trailing white space are trimmed.",
+        # For the schema only (the validator below decides): at least one character that is
+        # neither white space (Python's str.isspace) nor a control character.
+        json_schema_extra={"minLength": 1, "pattern": QUESTION_PATTERN},
     )
     top_k: StrictInt = Field(3, ge=1, le=10, description="The most citations to return (1 to 10).")
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _integral_number(cls, value: object) -> object:
+        # JSON Schema counts 2.0 as an integer, and so do JavaScript clients; 2.5 and "2" stay errors.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
     @field_validator("question")
     @classmethod
     def _question_length(cls, value: str) -> str:
+        _require_unicode(value)
         length = len(value.strip())
         if length == 0:
             raise PydanticCustomError(
@@ -132,6 +164,19 @@ class AskRequest(BaseModel):
                 {"length": length, "limit": MAX_QUESTION_CHARS},
             )
         return value
+
+
+def _require_unicode(value: str) -> None:
+    """Refuse text that JSON can carry but UTF-8 cannot: an unpaired surrogate such as "\\ud800".
+    (It would fail later, when the log or the response is written.)"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise PydanticCustomError(
+            "text_not_unicode",
+            "the text holds an unpaired UTF-16 surrogate at character {position}: send valid Unicode text",
+            {"position": error.start},
+        ) from None
 
 
 class AskResponse(Answer):
@@ -150,6 +195,13 @@ class FeedbackRequest(BaseModel):
     answer_id: StrictStr = Field(min_length=1, max_length=64, description="`answer_id` from /api/ask.")
     rating: Literal["up", "down"]
     comment: StrictStr | None = Field(None, max_length=MAX_COMMENT_CHARS)
+
+    @field_validator("answer_id", "comment")
+    @classmethod
+    def _unicode(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_unicode(value)
+        return value
 
 
 class FeedbackResponse(BaseModel):
@@ -182,7 +234,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: f"The body is over {MAX_BODY_BYTES // 1024} KiB",
         415: "The body is not JSON (Content-Type must be application/json)",
         422: "The JSON does not have the expected fields and types",
+        429: "Too many requests from this client (when FAQBOT_RATE_LIMIT is set); see Retry-After",
+        500: "A bug on the server (logged); the body holds an error id, never details",
         503: "The bot is not loaded yet",
+    }.items()
+}
+
+
+# What the Slack routes answer besides 200 (documented here so that the schema is complete).
+SLACK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in {
+        400: "The body is not UTF-8 form data, or not a JSON event",
+        401: "No valid Slack signature, and no valid webhook token",
+        413: "The body is too large",
+        503: "Slack is not configured on this server (no signing secret, no webhook token)",
     }.items()
 }
 
@@ -242,10 +308,14 @@ class _BodyTooLarge(StarletteHTTPException):
 
 
 class _SecurityHeaders:
-    """`nosniff` on every response; a Content-Security-Policy on every HTML page."""
+    """`nosniff` and a Referrer-Policy on every response; a Content-Security-Policy on every
+    HTML page (and X-Frame-Options for old browsers, when it can say the same thing)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: Sequence[str] = DEFAULT_FRAME_ANCESTORS) -> None:
         self.app = app
+        self.page_csp = PAGE_CSP_TEMPLATE.format(frame_ancestors=" ".join(frame_ancestors)).encode()
+        # X-Frame-Options can only say "nobody" or "this origin"; CSP-aware browsers ignore it.
+        self.frame_options = {("'none'",): b"DENY", ("'self'",): b"SAMEORIGIN"}.get(tuple(frame_ancestors))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -255,18 +325,110 @@ class _SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-content-type-options"]
+                replaced = {b"x-content-type-options", b"referrer-policy"}
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced]
                 headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", REFERRER_POLICY.encode()))
                 content_type = Headers(raw=headers).get("content-type", "")
                 if content_type.startswith("text/html"):
-                    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
-                    headers = [(k, v) for k, v in headers if k.lower() != b"content-security-policy"]
-                    headers.append((b"content-security-policy", csp.encode()))
-                    headers.append((b"referrer-policy", b"strict-origin-when-cross-origin"))
+                    docs = path.startswith(DOCS_PATHS)
+                    csp = DOCS_CSP.encode() if docs else self.page_csp
+                    frame_options = b"DENY" if docs else self.frame_options
+                    headers = [
+                        (k, v) for k, v in headers if k.lower() not in (b"content-security-policy", b"x-frame-options")
+                    ]
+                    headers.append((b"content-security-policy", csp))
+                    if frame_options:
+                        headers.append((b"x-frame-options", frame_options))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class _RateLimit:
+    """429 with Retry-After for a client (by address) over its rate on the JSON API.
+
+    Liveness and readiness probes are never limited; neither are pages, the widget's
+    assets, nor Slack, whose requests all come from a few Slack addresses (they are
+    authenticated by signature instead)."""
+
+    EXEMPT = ("/api/health", "/api/ready")
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, trusted_proxies: TrustedProxies) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.trusted_proxies = trusted_proxies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(API_PREFIX) or path in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        peer = scope.get("client")
+        forwarded = Headers(scope=scope).getlist("x-forwarded-for")
+        client = client_address(peer[0] if peer else None, forwarded, self.trusted_proxies)
+        wait = self.limiter.hit(client)
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        retry_after = RateLimiter.retry_after(wait)
+        response = _error_response(
+            429,
+            f"Too many requests: the limit is {self.limiter.rate} per client. "
+            f"Please try again in {retry_after} second{'s' if retry_after != 1 else ''}.",
+            {"limit": str(self.limiter.rate), "retry_after_s": retry_after},
+            headers={"Retry-After": str(retry_after)},
+        )
+        await response(scope, receive, send)
+
+
+class _CatchAll:
+    """The innermost middleware: an exception that no handler turned into a response is a bug.
+    It is logged with its traceback under an error id; the client gets a generic 500 (JSON,
+    or the error page for a browser) with that id, and neither the traceback nor the
+    exception's message, which may hold paths, settings or data."""
+
+    def __init__(self, app: ASGIApp, templates: Jinja2Templates) -> None:
+        self.app = app
+        self.templates = templates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except StarletteHTTPException:
+            raise  # answered by the error handlers (or _BodyCap), not a bug
+        except Exception:
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("internal error %s on %s %s", error_id, scope.get("method"), scope.get("path"))
+            if started:
+                raise  # too late for a clean answer: the server closes the connection
+            await self._response(scope, error_id)(scope, receive, send)
+
+    def _response(self, scope: Scope, error_id: str) -> Response:
+        message = (
+            "Something went wrong on our side and the request could not be completed. Please try "
+            f"again; if it keeps happening, report error id {error_id}."
+        )
+        request = Request(scope)
+        if not scope.get("path", "").startswith(API_PREFIX) and _wants_html(request):
+            return self.templates.TemplateResponse(
+                request,
+                "error.html",
+                _page_context(request, title="Something went wrong", message=message),
+                status_code=500,
+            )
+        return _error_response(500, message, {"error_id": error_id})
 
 
 class _JsonCORS(CORSMiddleware):
@@ -350,8 +512,8 @@ def _describe(error: dict[str, Any]) -> tuple[str, str | None]:
     shown = ".".join(str(part) for part in loc)
     if kind == "missing":
         return f"`{shown}` is missing: it is required.", name
-    if kind in ("question_empty", "question_too_long"):
-        return f"`question`: {error['msg']}.", name
+    if kind in ("question_empty", "question_too_long", "text_not_unicode"):
+        return f"`{shown}`: {error['msg']}.", name
     hint = _FIELD_HINTS.get(name)
     if hint is not None and kind != "string_too_long":
         return f"`{shown}` must be {hint}, not {_shown(given)}.", name
@@ -598,9 +760,19 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     in a background thread; a given bot is used as is (tests, embedding in another app)."""
     store = Store(settings.db_path)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    frame_ancestors = _frame_ancestors(getattr(settings, "frame_ancestors", None))
+    trusted_proxies = TrustedProxies(getattr(settings, "trusted_proxies", None) or ())
+    rate_limit = getattr(settings, "rate_limit", None)
+    limiter = RateLimiter(parse_rate(rate_limit)) if rate_limit else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if app.state.store_closed:
+            # A second start of the same app (a test client entered twice, a server that restarts
+            # its lifespan): the last shutdown closed the store, so open a new one.
+            app.state.store = Store(settings.db_path)
+            app.state.store_closed = False
+        store = app.state.store
         store.ensure_schema()  # a bad db_path stops the start-up with a clear error
         if app.state.bot is None and app.state.loader is None:
             app.state.loader = threading.Thread(target=_load_bot, args=(app, settings), name="faqbot-load", daemon=True)
@@ -609,6 +781,7 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             yield
         finally:
             store.close()
+            app.state.store_closed = True
 
     app = FastAPI(
         title=f"{PRODUCT_NAME} FAQ bot",
@@ -623,8 +796,14 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
                 allow_headers=["Content-Type"],
                 max_age=600,
             ),
-            Middleware(_SecurityHeaders),
+            Middleware(_SecurityHeaders, frame_ancestors=frame_ancestors),
+            *(
+                [Middleware(_RateLimit, limiter=limiter, trusted_proxies=trusted_proxies)]
+                if limiter is not None
+                else []
+            ),
             Middleware(_BodyCap, limit=MAX_BODY_BYTES),
+            Middleware(_CatchAll, templates=templates),
         ],
     )
     app.state.settings = settings
@@ -632,13 +811,17 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     app.state.load_error = None
     app.state.loader = None
     app.state.store = store
+    app.state.store_closed = False
     app.state.lock = threading.Lock()
     app.state.catalogue = None
     app.state.catalogue_of = None
+    app.state.limiter = limiter
     _install_error_handlers(app, templates)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # Slack and Mattermost-style slash commands (closed unless a secret or token is configured).
-    app.include_router(create_slack_router(settings, lambda: app.state.bot))
+    app.include_router(create_slack_router(settings, lambda: app.state.bot), responses=SLACK_RESPONSES)
+    # The FAQ owner's page of unanswered questions (404 unless FAQBOT_ADMIN_TOKEN is set).
+    app.include_router(create_admin_router(settings, lambda: app.state.store, lambda: app.state.bot))
 
     # ------------------------------------------------------------------ API
 
@@ -664,7 +847,9 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             raise ApiError(422, f"`question`: {error}.", [{"field": "question", "message": str(error)}]) from error
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         try:
-            answer_id: str | None = store.log_answer(answer, latency_ms=latency_ms, channel="web")
+            answer_id: str | None = request.app.state.store.log_answer(
+                answer, latency_ms=latency_ms, channel="web"
+            )
         except sqlite3.Error:
             # The visitor still gets the answer; only the log (and thumbs on it) is lost.
             log.exception("could not log the answer to %s", settings.db_path)
@@ -680,11 +865,13 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
         tags=["api"],
         summary="Rate an answer",
     )
-    def feedback(payload: FeedbackRequest) -> FeedbackResponse:
+    def feedback(payload: FeedbackRequest, request: Request) -> FeedbackResponse:
         """Store a thumbs up or down (and an optional comment) on an answer from /api/ask."""
         comment = (payload.comment or "").strip() or None
         try:
-            feedback_id = store.add_feedback(payload.rating, answer_id=payload.answer_id, comment=comment)
+            feedback_id = request.app.state.store.add_feedback(
+                payload.rating, answer_id=payload.answer_id, comment=comment
+            )
         except UnknownAnswer as error:
             raise ApiError(
                 404,
@@ -785,6 +972,30 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     return app
 
 
+_CSP_SOURCE = re.compile(r"^(?:'self'|'none'|[A-Za-z0-9*][A-Za-z0-9*.:/\[\]_-]*)$")
+
+
+def _frame_ancestors(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The `frame-ancestors` sources: the default ('self') when unset; a string may list
+    several, separated by spaces or commas. Anything that could break out of the header
+    (`;`, quotes other than 'self' / 'none', control characters) is refused."""
+    if value is None:
+        return DEFAULT_FRAME_ANCESTORS
+    items = re.split(r"[\s,]+", value) if isinstance(value, str) else [str(item).strip() for item in value]
+    sources = tuple(item for item in items if item)
+    if not sources:
+        return DEFAULT_FRAME_ANCESTORS
+    bad = [source for source in sources if not _CSP_SOURCE.fullmatch(source)]
+    if bad:
+        raise ValueError(
+            f"frame_ancestors: {bad[0]!r} is not a CSP source; use 'self', 'none' or origins such as "
+            "https://shop.example.com"
+        )
+    if "'none'" in sources and len(sources) > 1:
+        raise ValueError(f"frame_ancestors: 'none' cannot be combined with other sources, got {list(sources)}")
+    return sources
+
+
 def _asset(name: str, media_type: str) -> Response:
     return FileResponse(
         STATIC_DIR / name,
@@ -850,13 +1061,17 @@ def run(
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     # The embedder shares the cores between the worker processes (see embed.load_embedder).
     os.environ["FAQBOT_WORKERS"] = str(workers)
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the rate limiter
+    # decides which proxies to believe itself (settings.trusted_proxies).
     if workers == 1:
-        uvicorn.run(create_app(settings, bot=bot), host=host, port=port)
+        uvicorn.run(create_app(settings, bot=bot), host=host, port=port, proxy_headers=False)
         return
     os.environ.update(settings_environment(settings))
     for name in _unset_fields(settings):
         os.environ.pop(name, None)
-    uvicorn.run("bot.server:app_from_env", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "bot.server:app_from_env", factory=True, host=host, port=port, workers=workers, proxy_headers=False
+    )
 
 
 def settings_environment(settings: BaseSettings) -> dict[str, str]:

@@ -525,3 +525,15 @@ def test_run_uses_an_import_string_for_several_workers(monkeypatch, tmp_path: Pa
     assert calls[-1][0].__class__.__name__ == "FastAPI"
     with pytest.raises(ValueError, match="workers"):
         server_module.run(settings, "127.0.0.1", 8125, workers=0)
+
+
+def test_the_admin_page_is_mounted_and_closed_without_a_token(client: TestClient, app_settings, faq_bot):
+    assert client.get("/admin").status_code == 404
+    opened = app_settings.model_copy(update={"admin_token": "s3cret-admin"})
+    with TestClient(create_app(opened, bot=faq_bot)) as admin_client:
+        ask(admin_client, {"question": "lorem ipsum dolor sit amet"})
+        assert admin_client.get("/admin", params={"token": "wrong"}).status_code == 401
+        page = admin_client.get("/admin", params={"token": "s3cret-admin"})
+        assert page.status_code == 200
+        assert "lorem ipsum dolor sit amet" in page.text
+        assert "s3cret-admin" not in page.text.replace("token=s3cret-admin", "")
