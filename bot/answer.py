@@ -32,7 +32,20 @@ CITATION_MARGIN = 0.04
 # How many hits to look at for citations, related questions and suggestions.
 SEARCH_DEPTH = 10
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, and invisible format characters (zero-width spaces, direction marks
+# and overrides, BOM) that would otherwise make an empty question look like text.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Greetings and sign-offs carry no topic but pull the question toward chatty passages.
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day))"
+    r"(?:\s+(?:there|all|team|everyone|folks|guys|y'all))?[\s,!.:;-]+)+",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"[\s,.!;-]+(?:(?:many\s+)?thanks(?:\s+(?:a lot|in advance|so much))?|thank you(?:\s+(?:so much|in advance))?"
+    r"|thx|cheers|regards|best regards|kind regards)[\s,.!]*$",
+    re.IGNORECASE,
+)
 
 NO_ANSWER_MESSAGE = (
     "Sorry, I couldn't find an answer to that in the FAQ, and I'd rather not guess."
@@ -52,6 +65,17 @@ def validate_question(question: object, max_chars: int) -> str:
             f"the question is {len(cleaned)} characters long; the limit is {max_chars}: please shorten it"
         )
     return cleaned
+
+
+def strip_pleasantries(question: str) -> str:
+    """The question without a leading greeting or a trailing thanks; a message that is
+    nothing but pleasantries is returned as it is (and will find no answer).
+
+    >>> strip_pleasantries("Hi team, how do I extend the trial? Thanks!")
+    'how do I extend the trial?'
+    """
+    core = _SIGN_OFF.sub("", _GREETING.sub("", question.strip())).strip()
+    return core or question
 
 
 class FAQBot:
@@ -110,12 +134,13 @@ class FAQBot:
             answer, retrieval = cached
             elapsed = round((time.perf_counter() - started) * 1000, 3)
             return answer.model_copy(update={"timings_ms": {"cache_hit": elapsed, "total": elapsed}}), retrieval
-        retrieval = self.retriever.search(cleaned, k=max(SEARCH_DEPTH, top_k))
+        searched = strip_pleasantries(cleaned)
+        retrieval = self.retriever.search(searched, k=max(SEARCH_DEPTH, top_k))
         ruled = time.perf_counter()
-        answer = self.rules.answer(cleaned, retrieval)
+        answer = self.rules.answer(searched, retrieval)
         rules_ms = (time.perf_counter() - ruled) * 1000
         if answer is None:
-            answer = self._compose(cleaned, retrieval, top_k)
+            answer = self._compose(searched, retrieval, top_k)
         else:
             cited = {c.passage_id for c in answer.citations}
             exclude = {hit.passage_index for hit in retrieval.hits if hit.passage.passage_id in cited}

@@ -109,3 +109,32 @@ def test_a_repeated_question_is_answered_from_the_cache(bot, fake_embedder):
     assert again.answer == first.answer and again.citations == first.citations
     assert "cache_hit" in again.timings_ms and "cache_hit" not in first.timings_ms
     assert bot.ask("How do you define People Unified?", top_k=1).timings_ms.get("cache_hit") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "core"),
+    [
+        ("Hi, how do I extend the trial?", "how do I extend the trial?"),
+        ("Hey team, how do I extend the trial? Cheers", "how do I extend the trial?"),
+        ("Good morning! What is People Unified? Thanks in advance!", "What is People Unified?"),
+        ("hello there - is it sold in Brazil? thank you", "is it sold in Brazil?"),
+        ("good morning!", "good morning!"),  # only pleasantries: judged as is
+        ("Highlights of the release?", "Highlights of the release?"),  # not a greeting
+    ],
+)
+def test_pleasantries_are_not_searched(message, core):
+    from bot.answer import strip_pleasantries
+
+    assert strip_pleasantries(message) == core
+
+
+def test_a_greeting_does_not_change_the_answer(bot):
+    plain = bot.ask("How do you define People Unified?")
+    greeted = bot.ask("Hi team, how do you define People Unified? Thanks!")
+    assert greeted.citations[0].passage_id == plain.citations[0].passage_id
+    assert greeted.question == "Hi team, how do you define People Unified? Thanks!"
+
+
+def test_invisible_characters_alone_are_an_empty_question(bot):
+    with pytest.raises(InvalidQuestion, match="empty"):
+        bot.ask("\u200b\u200d\ufeff \u202e")
