@@ -22,6 +22,7 @@ and how much of it the top passage contains.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -79,7 +80,13 @@ _stemmer = Stemmer.Stemmer("english")
 
 def stem_terms(text: str) -> list[str]:
     """Stemmed content terms: the unit of lexical matching."""
-    return _stemmer.stemWords(content_terms(text))
+    return list(_stem_terms(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _stem_terms(text: str) -> tuple[str, ...]:
+    # The same question and answer sentences are stemmed by several stages: once is enough.
+    return tuple(_stemmer.stemWords(content_terms(text)))
 
 
 def passage_search_text(passage: Passage) -> str:
@@ -246,16 +253,16 @@ class Retriever:
         passages = self.index.passages
         if not passages:
             return []
-        candidates: set[int] = set()
         depth = min(CANDIDATES, len(passages))
-        for view in self.views:
-            _, rows = self.index.view_indexes[view].search(vector[None, :], depth)
-            candidates.update(int(row) for row in rows[0] if row >= 0)
+        found = [
+            self.index.view_indexes[view].search(vector[None, :], depth)[1][0] for view in self.views
+        ]
         query_terms = stem_terms(lexical_query)
         lexical_all = self._bm25.get_scores(query_terms) if query_terms else np.zeros(len(passages))
-        candidates.update(int(i) for i in np.argsort(-lexical_all)[:depth] if lexical_all[i] > 0)
-
-        rows = np.fromiter(candidates, dtype=np.int64)
+        best_lexical = np.argpartition(-lexical_all, depth - 1)[:depth]
+        found.append(best_lexical[lexical_all[best_lexical] > 0])
+        rows = np.unique(np.concatenate(found))
+        rows = rows[rows >= 0]  # faiss pads with -1 when it finds fewer than asked
         view_scores = {view: self.index.view_vectors[view][rows] @ vector for view in self.views}
         weighted_views = sum(VIEW_WEIGHTS[view] * view_scores[view] for view in self.views)
         main_view = view_scores[self.views[0]]
