@@ -40,9 +40,11 @@ from .retrieve import Retrieval, Retriever, stem_terms
 # --------------------------------------------------------------------------- intent
 
 _MONEY = re.compile(
-    r"\b(how much|prices?|priced|pricing|costs?|costing|pay|paying|fees?|charged?|charges|"
-    r"expensive|cheaper|cheap|spend|savings|discounts?)\b|[$€£]"
+    r"\b(how much|prices?|priced|pricing|costs?|costing|fees?|charged?|charges|"
+    r"expensive|cheaper|cheap|spend)\b|[$€£]"
 )
+# "pay" asks for an amount only in "what/how much ... pay" ("Can I pay by card?" does not).
+_PAY_AMOUNT = re.compile(r"\b(what|how much)\b.*\bpay(ing|s)?\b")
 _NOT_MONEY = re.compile(r"\bhow much (data|storage|space|time|capacity)\b")
 _DATE = re.compile(
     r"\b(when|what date|which date|dates?|deadline|by when|until when|launch(ed)?|"
@@ -103,7 +105,7 @@ def detect_intent(question: str) -> Intent | None:
     text = question.casefold()
     now = bool(_NOW.search(text))
     days_left = bool(_DAYS_LEFT.search(text))
-    if _MONEY.search(text) and not _NOT_MONEY.search(text):
+    if (_MONEY.search(text) or _PAY_AMOUNT.search(text)) and not _NOT_MONEY.search(text):
         months = None
         if _PER_YEAR.search(text):
             months = 12
@@ -341,7 +343,12 @@ class RuleEngine:
                 lines.append(" ".join([f"**{figure}**{tail}", *fact.qualifiers]) + f" ({step})")
             text = lines[0] + "." if len(lines) == 1 else "\n".join(f"- {line}" if not line.startswith("- ") else line for line in lines)
             return self._rule_answer(question, retrieval, "price_conversion", facts, text, steps, confidence)
-        return self._listing(question, retrieval, "money", chosen, confidence)
+        answer = self._listing(question, retrieval, "money", chosen, confidence)
+        if intent.months or intent.per_month:
+            # Asked per year (or per month), but the FAQ states no period to convert from.
+            note = "The FAQ gives no billing period for this price, so I can't convert it:\n"
+            answer = answer.model_copy(update={"answer": note + answer.answer.removeprefix("The FAQ gives:\n")})
+        return answer
 
     @staticmethod
     def _convert(fact: Fact, intent: Intent) -> tuple[str, str, str] | None:
@@ -388,7 +395,10 @@ class RuleEngine:
             described = _describe(facts[0])
             text = f"{described[:1].upper()}{described[1:]}."  # the sentence is the citation's quote
         else:
-            text = "The FAQ gives:\n" + "\n".join(f"- {_describe(f)}" for f in facts)
+            # Figures about different things are told apart by the corpus's own words for them.
+            distinct = len({f.subject for f in facts}) > 1
+            lines = [f"- {_describe(f)}: “{f.clause}”" if distinct else f"- {_describe(f)}" for f in facts]
+            text = "The FAQ gives:\n" + "\n".join(lines)
         return self._rule_answer(question, retrieval, f"{kind}_lookup", facts, text, [], confidence)
 
     def _rule_answer(self, question, retrieval, name: str, facts: list[Fact], text: str, steps: list[str], confidence) -> Answer:

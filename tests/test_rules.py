@@ -301,3 +301,37 @@ def test_generated_faqs_answer_with_grounded_numbers(tmp_path_factory, faq, toda
         assert answer.kind == "rule", (question, answer.answer)
         assert numbers_are_grounded(answer), (question, answer.answer, answer.rule.steps)
     assert price in bot.ask(questions[0]).answer
+
+
+@pytest.mark.parametrize(
+    "question", ["Can I pay with bitcoin?", "Do you offer a student discount?", "student discount"]
+)
+def test_payment_and_discount_words_alone_ask_for_no_amount(question):
+    assert detect_intent(question) is None
+
+
+def test_a_price_without_a_period_is_not_converted(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bikes.md").write_text(
+        "# Bikes FAQ\n\n## How much does the Commuter bike cost?\n\nThe Commuter bike costs $899.\n"
+    )
+    bot = FAQBot.load(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=HashingEmbedder())
+    answer = bot.ask("How much does the Commuter bike cost per year?")
+    assert answer.kind == "rule" and answer.rule.steps == []
+    assert answer.answer.startswith("The FAQ gives no billing period for this price, so I can't convert it:")
+    assert "$899" in answer.answer and numbers_are_grounded(answer)
+
+
+def test_prices_of_different_things_are_told_apart_in_the_corpus_words(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bikes.md").write_text(
+        "# Bikes FAQ\n\n## How much does the Commuter bike cost?\n\n"
+        "The Commuter model costs $899. The Commuter Plus with an electric assist costs $1,899.\n"
+    )
+    bot = FAQBot.load(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=HashingEmbedder())
+    answer = bot.ask("What does the Commuter cost?")
+    assert "- **$899**: “The Commuter model costs $899”" in answer.answer
+    assert "- **$1,899**: “The Commuter Plus with an electric assist costs $1,899”" in answer.answer
+    assert numbers_are_grounded(answer)
