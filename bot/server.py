@@ -1031,7 +1031,8 @@ def _load_bot(app: FastAPI, settings: Settings) -> None:
         bot = FAQBot.load(settings=settings)
     except Exception as error:  # noqa: BLE001 - reported by /api/ready and the log, not swallowed
         log.exception("the FAQ bot failed to load")
-        app.state.load_error = f"{type(error).__name__}: {error}"
+        # Public: the kind of failure only; the message (paths, settings) stays in the log.
+        app.state.load_error = type(error).__name__
         return
     app.state.bot = bot
     log.info("FAQ bot ready: %d passages in %.1f s", len(bot.index.passages), time.perf_counter() - started)
