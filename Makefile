@@ -45,7 +45,7 @@ index: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/faqbot eval eval/dev-questions.jsonl --report reports/eval-shipped
 	rm -rf build/eval-corpus && mkdir -p build/eval-corpus
-	cp corpus/*.md tests/data/extra/*.md build/eval-corpus/
+	cp corpus/ci-faq.md tests/data/extra/*-faq.md build/eval-corpus/
 	$(BIN)/faqbot eval eval/dev-questions.jsonl --corpus build/eval-corpus --index build/eval-index --report reports/eval-combined
 
 bench: $(TEST_STAMP)
