@@ -58,10 +58,10 @@ def _progress():
     return report
 
 
-def _load_bot(args: argparse.Namespace):
+def _load_bot(args: argparse.Namespace, settings=None):
     from .answer import FAQBot
 
-    return FAQBot.load(settings=_settings(args), progress=_progress())
+    return FAQBot.load(settings=settings or _settings(args), progress=_progress())
 
 
 # --------------------------------------------------------------------------- commands
@@ -91,9 +91,10 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .answer import validate_question
 
+    settings = _settings(args)
     # A bad question is refused before the model and the index are loaded.
-    validate_question(args.question, _settings(args).max_question_chars)
-    bot = _load_bot(args)
+    validate_question(args.question, settings.max_question_chars)
+    bot = _load_bot(args, settings)
     answer = bot.ask(args.question, top_k=args.top_k)
     if args.json:
         print(answer.model_dump_json(indent=2))
@@ -124,16 +125,23 @@ def format_answer(answer) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The HTTP API, the widget and the Slack endpoints; the index is built first when needed."""
     from .answer import FAQBot
+    from .embed import load_embedder
+    from .index import build_index, build_needed
     from .server import run
 
     settings = _settings(args)
     if args.workers < 1:
         print("faqbot: error: --workers must be at least 1", file=sys.stderr)
         return 2
-    # Build (or rebuild) the index here, once, before any worker starts and loads it.
-    bot = FAQBot.load(settings=settings, progress=_progress())
+    bot = None
+    if args.workers == 1:
+        bot = FAQBot.load(settings=settings, progress=_progress())  # served as is
+    elif build_needed(settings, settings.model):
+        # Build once here, before the workers start and each load the index; the supervising
+        # process keeps no model in memory afterwards.
+        build_index(settings, load_embedder(settings.model, threads=settings.threads), progress=_progress())
     print(f"Serving on http://{args.host}:{args.port}/  (Ctrl-C stops)", file=sys.stderr)
-    run(settings, host=args.host, port=args.port, workers=args.workers, bot=bot if args.workers == 1 else None)
+    run(settings, host=args.host, port=args.port, workers=args.workers, bot=bot)
     return 0
 
 

@@ -429,16 +429,12 @@ def _read_lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def ensure_index(
-    settings: Settings,
-    embedder: Embedder,
-    *,
-    progress: Progress | None = None,
-) -> Index:
-    """Load the index, building it first when missing and rebuilding when the corpus changed.
+def build_needed(settings: Settings, model: str) -> bool:
+    """Whether the index must be built before use: it is missing, or the corpus changed.
 
     With `settings.auto_rebuild` off, a missing or stale index raises instead.
     A model mismatch always raises: silently rebuilding would hide a configuration error.
+    Needs no model, so a caller can decide before loading one.
     """
     index_dir, corpus_dir = Path(settings.index_dir), Path(settings.corpus_dir)
     try:
@@ -447,18 +443,29 @@ def ensure_index(
         if not settings.auto_rebuild:
             raise
         log.info("no index in %s: building it from %s", index_dir, corpus_dir)
-        build_index(settings, embedder, progress=progress)
-        return load_index(index_dir, model=embedder.name)
-    check_model(manifest, embedder.name)
+        return True
+    check_model(manifest, model)
     if not corpus_dir.is_dir():
         # Nothing to compare with (an index shipped without its corpus): use it as built.
         log.warning("corpus folder %s not found: using the index as built", corpus_dir)
-        return load_index(index_dir, model=embedder.name)
+        return False
     try:
         check_fresh(manifest, corpus_dir)
     except IndexStale:
         if not settings.auto_rebuild:
             raise
         log.info("the corpus changed: rebuilding the index in %s", index_dir)
+        return True
+    return False
+
+
+def ensure_index(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+) -> Index:
+    """Load the index, building it first when `build_needed` says so."""
+    if build_needed(settings, embedder.name):
         build_index(settings, embedder, progress=progress)
-    return load_index(index_dir, model=embedder.name)
+    return load_index(Path(settings.index_dir), model=embedder.name)

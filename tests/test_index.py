@@ -17,6 +17,7 @@ from bot.errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStal
 from bot.index import (
     POINTER_FILE,
     build_index,
+    build_needed,
     changed_corpus_files,
     check_fresh,
     ensure_index,
@@ -197,3 +198,13 @@ def test_a_build_killed_half_way_leaves_the_previous_index_loadable(settings, fa
     rebuilt = build_index(settings, fake_embedder)
     assert (settings.index_dir / POINTER_FILE).read_text().strip() == rebuilt.name
     assert len(load_index(settings.index_dir).passages) == 60
+
+
+def test_build_needed_decides_without_a_model(settings, fake_embedder):
+    assert build_needed(settings, fake_embedder.name)  # missing
+    build_index(settings, fake_embedder)
+    assert not build_needed(settings, fake_embedder.name)  # fresh
+    (settings.corpus_dir / "ci-faq.md").write_text("# Changed\n\n## Is it changed?\n\nYes.\n")
+    assert build_needed(settings, fake_embedder.name)  # stale
+    with pytest.raises(IndexModelMismatch):
+        build_needed(settings, "another-model")
