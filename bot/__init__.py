@@ -31,6 +31,7 @@ _EXPORTS = {
     "IndexMissing": "bot.errors",
     "IndexCorrupt": "bot.errors",
     "IndexModelMismatch": "bot.errors",
+    "IndexCorpusMismatch": "bot.errors",
     "IndexStale": "bot.errors",
 }
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from .errors import (
         CorpusError,
         FAQBotError,
+        IndexCorpusMismatch,
         IndexCorrupt,
         IndexMissing,
         IndexModelMismatch,

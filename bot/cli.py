@@ -136,10 +136,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     bot = None
     if args.workers == 1:
         bot = FAQBot.load(settings=settings, progress=_progress())  # served as is
-    elif build_needed(settings, settings.model):
+    elif (corpus_dir := build_needed(settings, settings.model)) is not None:
         # Build once here, before the workers start and each load the index; the supervising
         # process keeps no model in memory afterwards.
-        build_index(settings, load_embedder(settings.model, threads=settings.threads), progress=_progress())
+        embedder = load_embedder(settings.model, threads=settings.threads)
+        build_index(settings.model_copy(update={"corpus_dir": corpus_dir}), embedder, progress=_progress())
     print(f"Serving on http://{args.host}:{args.port}/  (Ctrl-C stops)", file=sys.stderr)
     run(settings, host=args.host, port=args.port, workers=args.workers, bot=bot)
     return 0

@@ -10,6 +10,7 @@ the HTTP server into a 4xx JSON body.
         ├── IndexMissing       no index folder or no manifest in it
         ├── IndexCorrupt       manifest or files unreadable / inconsistent
         ├── IndexModelMismatch built with another embedding model
+        ├── IndexCorpusMismatch built from another corpus folder than the one named
         └── IndexStale         the corpus changed since the index was built
 """
 
@@ -42,6 +43,10 @@ class IndexCorrupt(IndexError_):
 
 class IndexModelMismatch(IndexError_):
     """The index was built with a different embedding model."""
+
+
+class IndexCorpusMismatch(IndexError_):
+    """The index was built from another corpus folder than the one named explicitly."""
 
 
 class IndexStale(IndexError_):

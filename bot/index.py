@@ -40,7 +40,7 @@ from . import __version__
 from .config import Settings
 from .corpus import corpus_file_hashes, load_corpus
 from .embed import Embedder
-from .errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
+from .errors import IndexCorpusMismatch, IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
 from .facts import Fact, extract_facts
 from .records import Passage
 from .text import split_sentences
@@ -429,34 +429,60 @@ def _read_lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def build_needed(settings: Settings, model: str) -> bool:
-    """Whether the index must be built before use: it is missing, or the corpus changed.
+def corpus_of_index(settings: Settings, manifest: dict | None) -> Path:
+    """The corpus folder an index is checked against, and rebuilt from, when it is loaded.
 
-    With `settings.auto_rebuild` off, a missing or stale index raises instead.
-    A model mismatch always raises: silently rebuilding would hide a configuration error.
-    Needs no model, so a caller can decide before loading one.
+    An index keeps its own corpus: with no corpus named explicitly (`Settings(corpus_dir=...)`,
+    FAQBOT_CORPUS_DIR, `--corpus`), it is the folder recorded in the manifest, whatever the
+    current directory holds. A corpus named explicitly must be that folder, else
+    IndexCorpusMismatch: an index is never rebuilt over from another corpus behind its owner's back.
     """
-    index_dir, corpus_dir = Path(settings.index_dir), Path(settings.corpus_dir)
+    named = Path(settings.corpus_dir)
+    recorded = (manifest or {}).get("corpus_dir")
+    if not recorded:
+        return named  # no index yet, or one from before the manifest recorded its corpus
+    recorded = Path(recorded)
+    if "corpus_dir" not in settings.model_fields_set:
+        return recorded
+    if named.resolve() != recorded:
+        raise IndexCorpusMismatch(
+            f"the index in {settings.index_dir} was built from {recorded}, not {named.resolve()}: "
+            f"name another index for this corpus (--index DIR), or rebuild this one on purpose with "
+            f"`faqbot index --corpus {named} --index {settings.index_dir}`"
+        )
+    return named
+
+
+def build_needed(settings: Settings, model: str) -> Path | None:
+    """The corpus folder to build the index from when it must be built before use (it is
+    missing, or its corpus changed), else None.
+
+    With `settings.auto_rebuild` off, a missing or stale index raises instead. A model
+    or corpus mismatch always raises: silently rebuilding would hide a configuration
+    error (see `corpus_of_index`). Needs no model, so a caller can decide before loading one.
+    """
+    index_dir = Path(settings.index_dir)
     try:
         manifest = read_manifest(index_dir)
     except IndexMissing:
         if not settings.auto_rebuild:
             raise
-        log.info("no index in %s: building it from %s", index_dir, corpus_dir)
-        return True
+        log.info("no index in %s: building it from %s", index_dir, settings.corpus_dir)
+        return Path(settings.corpus_dir)
     check_model(manifest, model)
+    corpus_dir = corpus_of_index(settings, manifest)
     if not corpus_dir.is_dir():
         # Nothing to compare with (an index shipped without its corpus): use it as built.
         log.warning("corpus folder %s not found: using the index as built", corpus_dir)
-        return False
+        return None
     try:
         check_fresh(manifest, corpus_dir)
     except IndexStale:
         if not settings.auto_rebuild:
             raise
-        log.info("the corpus changed: rebuilding the index in %s", index_dir)
-        return True
-    return False
+        log.info("the corpus %s changed: rebuilding the index in %s", corpus_dir, index_dir)
+        return corpus_dir
+    return None
 
 
 def ensure_index(
@@ -466,6 +492,7 @@ def ensure_index(
     progress: Progress | None = None,
 ) -> Index:
     """Load the index, building it first when `build_needed` says so."""
-    if build_needed(settings, embedder.name):
-        build_index(settings, embedder, progress=progress)
+    corpus_dir = build_needed(settings, embedder.name)
+    if corpus_dir is not None:
+        build_index(settings.model_copy(update={"corpus_dir": corpus_dir}), embedder, progress=progress)
     return load_index(Path(settings.index_dir), model=embedder.name)

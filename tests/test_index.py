@@ -208,3 +208,64 @@ def test_build_needed_decides_without_a_model(settings, fake_embedder):
     assert build_needed(settings, fake_embedder.name)  # stale
     with pytest.raises(IndexModelMismatch):
         build_needed(settings, "another-model")
+
+
+def _faq(title: str, question: str, answer: str) -> str:
+    return f"# {title}\n\n## {question}\n\n{answer}\n"
+
+
+def test_an_index_keeps_its_own_corpus_from_any_working_directory(tmp_path, monkeypatch):
+    """`FAQBot.load(I)` checks I against the corpus it was built from, never ./corpus."""
+    from bot.answer import FAQBot
+    from bot.config import Settings
+
+    monkeypatch.delenv("FAQBOT_CORPUS_DIR", raising=False)
+    monkeypatch.delenv("FAQBOT_INDEX_DIR", raising=False)
+    own = tmp_path / "own-corpus"
+    own.mkdir()
+    (own / "boats-faq.md").write_text(_faq("Boats FAQ", "How long is the sailing boat?", "The boat is 12 meters long."))
+    index_dir = tmp_path / "boats-index"
+    embedder = HashingEmbedder()
+    build = build_index(Settings(corpus_dir=own, index_dir=index_dir), embedder)
+    # Elsewhere, a folder whose ./corpus holds another FAQ.
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "corpus").mkdir(parents=True)
+    (elsewhere / "corpus" / "trains-faq.md").write_text(_faq("Trains FAQ", "How fast is the train?", "Very fast."))
+    monkeypatch.chdir(elsewhere)
+
+    bot = FAQBot.load(index_dir, embedder=embedder)
+    assert resolve_build(index_dir) == build  # not rebuilt
+    assert {p.source for p in bot.index.passages} == {"boats-faq.md"}
+    assert bot.ask("How long is the sailing boat?").citations[0].source == "boats-faq.md"
+
+    # Its own corpus changed: rebuilt from that corpus, still not from ./corpus.
+    (own / "boats-faq.md").write_text(_faq("Boats FAQ", "How long is the sailing boat?", "It is 14 meters long."))
+    bot = FAQBot.load(index_dir, embedder=embedder)
+    assert resolve_build(index_dir) != build
+    assert {p.source for p in bot.index.passages} == {"boats-faq.md"}
+    assert "14 meters" in bot.index.passages[0].answer_text
+
+
+def test_an_explicit_corpus_other_than_the_index_s_own_is_a_clear_error(tmp_path, monkeypatch):
+    from bot.answer import FAQBot
+    from bot.config import Settings
+    from bot.errors import IndexCorpusMismatch
+
+    monkeypatch.delenv("FAQBOT_CORPUS_DIR", raising=False)
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "a-faq.md").write_text(_faq(folder.name, "What is it?", f"It is the {folder.name} FAQ."))
+    index_dir = tmp_path / "index"
+    embedder = HashingEmbedder()
+    build = build_index(Settings(corpus_dir=first, index_dir=index_dir), embedder)
+    with pytest.raises(IndexCorpusMismatch, match="was built from .*first.*not .*second"):
+        FAQBot.load(settings=Settings(corpus_dir=second, index_dir=index_dir), embedder=embedder)
+    assert resolve_build(index_dir) == build  # untouched
+    monkeypatch.setenv("FAQBOT_CORPUS_DIR", str(second))
+    with pytest.raises(IndexCorpusMismatch):
+        FAQBot.load(index_dir, embedder=embedder)
+    # Naming the index's own corpus (by another spelling of the same folder) is fine.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FAQBOT_CORPUS_DIR", "first")
+    assert FAQBot.load(index_dir, embedder=embedder).index.folder == build
