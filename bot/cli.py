@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from .errors import FAQBotError
 
@@ -356,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:  # a FAQBOT_* setting with a bad value
         problems = "; ".join(f"FAQBOT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
         print(f"faqbot: error: invalid setting: {problems}", file=sys.stderr)
+        return EXIT_ERROR
+    except SettingsError as error:  # a FAQBOT_* value pydantic-settings could not even parse
+        print(f"faqbot: error: invalid setting: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

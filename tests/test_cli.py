@@ -109,3 +109,26 @@ def test_a_bad_setting_is_named(paths, monkeypatch, capsys):
     monkeypatch.setenv("FAQBOT_NO_ANSWER_THRESHOLD", "lots")
     assert cli.main(["ask", "hello there", *paths]) == 1
     assert "FAQBOT_NO_ANSWER_THRESHOLD" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("FAQBOT_CORS_ORIGINS", '["https://a.example"'),  # broken JSON
+        ("FAQBOT_TRUSTED_PROXIES", "[1, 2"),
+        ("FAQBOT_THREADS", "several"),
+        ("FAQBOT_TODAY", "2026-13-01"),
+        ("FAQBOT_AUTO_REBUILD", "maybe"),
+    ],
+)
+def test_every_bad_setting_is_one_line(paths, monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    for command in (["ask", "hello there", *paths], ["index", *paths]):
+        assert cli.main(command) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("faqbot: error: ") and name in err and "\n" not in err, err
+
+
+def test_a_comma_separated_cors_list_is_accepted(paths, monkeypatch, capsys):
+    monkeypatch.setenv("FAQBOT_CORS_ORIGINS", "http://a.example, http://b.example")
+    assert cli.main(["ask", "hello there", *paths]) == 0

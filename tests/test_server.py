@@ -479,6 +479,37 @@ def test_cors_refuses_other_origins(client: TestClient):
     assert "access-control-allow-origin" not in response.headers
 
 
+def test_a_refused_origin_is_logged_once(client: TestClient, caplog):
+    with caplog.at_level("WARNING", logger="bot.server"):
+        for origin in ("https://other.example", "https://other.example", "https://third.example"):
+            cors_preflight(client, origin)
+    logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]
+    assert len(logged) == 2
+    assert "'https://other.example'" in logged[0] and "FAQBOT_CORS_ORIGINS" in logged[0]
+    assert "'https://third.example'" in logged[1]
+
+
+@pytest.mark.parametrize(
+    "value, origins",
+    [
+        ('["https://a.example", "https://b.example"]', ["https://a.example", "https://b.example"]),
+        ("https://a.example, https://b.example", ["https://a.example", "https://b.example"]),
+        ("https://a.example", ["https://a.example"]),
+        ("", []),
+    ],
+)
+def test_cors_origins_are_read_as_json_or_a_comma_separated_list(monkeypatch, value, origins):
+    monkeypatch.setenv("FAQBOT_CORS_ORIGINS", value)
+    assert Settings().cors_origins == origins
+
+
+def test_a_trailing_slash_on_an_origin_is_dropped_with_a_warning(monkeypatch, caplog):
+    monkeypatch.setenv("FAQBOT_CORS_ORIGINS", "https://a.example/")
+    with caplog.at_level("WARNING", logger="bot.config"):
+        assert Settings().cors_origins == ["https://a.example"]
+    assert "ends with a slash" in caplog.text
+
+
 # --------------------------------------------------------------------------- running
 
 

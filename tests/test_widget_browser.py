@@ -330,8 +330,23 @@ def test_embedding_on_an_allowed_origin(live, watched):
     assert citation.get_attribute("href") == f"{live.url}/faq/ci-faq#{ANCHOR}", "links go to the bot's origin"
 
 
-def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watched):
+def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watched, caplog):
     page = watched.page
-    open_widget(page, f"http://localhost:{live.shop.port}/shop.html")
-    send(page, QUESTION)
-    sync_api.expect(page.locator("[role=dialog] .msg.error")).to_contain_text("can't reach the help service")
+    warnings: list[str] = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    refused = f"http://localhost:{live.shop.port}"
+    open_widget(page, f"{refused}/shop.html")
+    with caplog.at_level("WARNING", logger="bot.server"):
+        send(page, QUESTION)
+        sync_api.expect(page.locator("[role=dialog] .msg.error")).to_contain_text("can't reach the help service")
+        # The integrator sees why: the widget names the setting and the origin in the console...
+        page.wait_for_function("() => true")  # let the probe's callback run
+        sync_api.expect(page.locator("body")).to_be_visible()
+        page.wait_for_timeout(500)
+        send(page, QUESTION)  # a second failure warns no more
+        page.wait_for_timeout(500)
+    cors_warnings = [text for text in warnings if "FAQBOT_CORS_ORIGINS" in text]
+    assert len(cors_warnings) == 1 and refused in cors_warnings[0]
+    # ...and the server logs the refused origin, once however often it is refused.
+    logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]
+    assert logged == [f"refused a cross-origin request from {refused!r}: add it to FAQBOT_CORS_ORIGINS to let a widget there ask"]

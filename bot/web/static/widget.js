@@ -505,6 +505,7 @@
             });
         },
         function () {
+          explainCrossOriginFailure();
           var error = new Error("network");
           error.userMessage = "I can't reach the help service right now. Please check your connection and try again.";
           error.retryable = true;
@@ -514,6 +515,25 @@
       .finally(function () {
         if (timer) clearTimeout(timer);
       });
+  }
+
+  // A request refused by CORS looks like a network failure to a page. When the server is
+  // reachable (a no-cors probe gets through), the cause is the server's allowlist: tell the
+  // integrator in the console, once, naming the setting and this page's origin.
+  var corsExplained = false;
+  function explainCrossOriginFailure() {
+    if (corsExplained || new URL(BOT_URL).origin === location.origin) return;
+    fetch(BOT_URL + "/api/health", { mode: "no-cors", credentials: "omit" }).then(
+      function () {
+        if (corsExplained) return;
+        corsExplained = true;
+        console.warn(
+          "faqbot widget: " + BOT_URL + " answered, but refused this page's origin (" + location.origin + "). " +
+            "Add " + location.origin + " to the server's FAQBOT_CORS_ORIGINS setting."
+        );
+      },
+      function () {}
+    );
   }
 
   function setBusy(value) {
