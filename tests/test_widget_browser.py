@@ -350,3 +350,29 @@ def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watche
     # ...and the server logs the refused origin, once however often it is refused.
     logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]
     assert logged == [f"refused a cross-origin request from {refused!r}: add it to FAQBOT_CORS_ORIGINS to let a widget there ask"]
+
+
+def test_the_api_docs_render_with_no_network(live, browser):
+    """/docs is Swagger UI from the server's own assets: it renders with every request to
+    anywhere but the bot's origin refused, and its CSP holds (no violations, no page errors)."""
+    context = browser.new_context()
+    page = context.new_page()
+    outside: list[str] = []
+
+    def only_the_bot(route):
+        if route.request.url.startswith(live.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_bot)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    response = page.goto(live.url + "/docs")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    sync_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("FAQ bot")
+    sync_api.expect(page.locator(".opblock-summary-path", has_text="/api/ask")).to_have_count(1)
+    context.close()
+    assert outside == [] and errors == []
