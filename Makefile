@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make run    set up .venv, build the index on first use, serve the bot on http://127.0.0.1:8000/
 #   make test   set up .venv with the test tools and run the test suite
-# Others: make chat (terminal), make eval (dev set reports), make bench (performance, ~10 min)
+# Others: make chat (terminal), make eval (dev set reports), make bench (performance), make load (load test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -55,7 +55,7 @@ clean:
 	rm -rf $(VENV) build reports index/CURRENT index/build-* index/.build-*
 
 # Load test on loopback: faqbot serve with the real model, 10,000 questions from 32 clients,
-# latency, throughput and the server's memory; writes reports/load/load.json (~5 min).
+# latency, throughput and the server's memory; writes reports/load/load.json.
 .PHONY: load
 load: $(TEST_STAMP)
 	$(BIN)/python benchmarks/load.py --out reports/load
