@@ -27,8 +27,6 @@ from .records import Answer, Citation, RelatedQuestion
 from .retrieve import Hit, Retrieval, Retriever, stem_terms
 from .rules import RuleEngine
 
-# A passage is cited beside the top one when its score is this close to the top score.
-CITATION_MARGIN = 0.04
 # How many hits to look at for citations, related questions and suggestions.
 SEARCH_DEPTH = 10
 
@@ -119,7 +117,8 @@ class FAQBot:
         return validate_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, top_k: int = 3) -> Answer:
-        """Answer one question; `top_k` (1..10) caps the number of citations."""
+        """Answer one question; the citations are up to `top_k` (1..10) ranked passages,
+        the first being the answer's source, each with its score."""
         return self.ask_traced(question, top_k)[0]
 
     def ask_traced(self, question: str, top_k: int = 3) -> tuple[Answer, Retrieval]:
@@ -137,7 +136,7 @@ class FAQBot:
         searched = strip_pleasantries(cleaned)
         retrieval = self.retriever.search(searched, k=max(SEARCH_DEPTH, top_k))
         ruled = time.perf_counter()
-        answer = self.rules.answer(searched, retrieval)
+        answer = self.rules.answer(searched, retrieval, min_confidence=self.settings.no_answer_threshold)
         rules_ms = (time.perf_counter() - ruled) * 1000
         if answer is None:
             answer = self._compose(searched, retrieval, top_k)
@@ -159,12 +158,9 @@ class FAQBot:
     def _compose(self, question: str, retrieval: Retrieval, top_k: int) -> Answer:
         if not retrieval.hits or retrieval.confidence < self.settings.no_answer_threshold:
             return self.no_answer(question, retrieval)
+        # The top_k best-ranked passages, the answer's source first, each with its score.
         top = retrieval.hits[0]
-        cited = [top] + [
-            hit
-            for hit in retrieval.hits[1:top_k]
-            if hit.passage.question and hit.score >= top.score - CITATION_MARGIN
-        ]
+        cited = retrieval.hits[:top_k]
         citations = [self.cite(hit, retrieval.query_vector, question) for hit in cited]
         return Answer(
             question=question,

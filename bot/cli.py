@@ -170,17 +170,54 @@ def cmd_chat(args: argparse.Namespace) -> int:
         print("bot> " + format_answer(answer).replace("\n", "\n     ") + "\n")
 
 
+def cmd_cross_validate(args: argparse.Namespace) -> int:
+    """`faqbot eval FILE... --cv doc`: the leave-one-document-out table (see bot/crossval.py)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("faqbot: error: --cv needs scikit-learn: pip install -e '.[test]'", file=sys.stderr)
+        return 1
+    from .crossval import assemble_corpus, collect, cross_validate, cv_table, read_near_domain_ids
+    from .evaluate import read_eval_file
+
+    items = [item for path in args.file for item in read_eval_file(path)]
+    settings = _settings(args)
+    groups = {}
+    for spec in args.cv_group or [f"{Path(settings.corpus_dir).name}={settings.corpus_dir}"]:
+        name, separator, folder = spec.partition("=")
+        if not separator or not name or not folder:
+            print(f"faqbot: error: --cv-group wants NAME=DIR, got {spec!r}", file=sys.stderr)
+            return 2
+        groups[name] = Path(folder)
+    try:
+        corpus = assemble_corpus(groups, args.cv_work / "corpus")
+    except FileNotFoundError as error:
+        print(f"faqbot: error: {error}", file=sys.stderr)
+        return 1
+    settings = settings.model_copy(update={"corpus_dir": corpus, "index_dir": args.cv_work / "index"})
+    bot = _load_bot(args, settings)
+    near_domain = frozenset().union(*(read_near_domain_ids(path.parent) for path in args.file))
+    questions = collect(bot.retriever, items, near_domain)
+    print(f"{len(questions)} of {len(items)} questions over {len({q.fold for q in questions})} documents; "
+          "cross-validated leave-one-document-out (in-sample in brackets)\n")
+    result = cross_validate(bot.retriever, questions, settings.no_answer_threshold)
+    print(cv_table(result))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import compare, evaluate, load_baseline, markdown_table, read_eval_file, write_report
 
     if args.margin < 0:
         print("faqbot: error: --margin must be >= 0", file=sys.stderr)
         return 2
-    items = read_eval_file(args.file)
+    if args.cv:
+        return cmd_cross_validate(args)
+    items = [item for path in args.file for item in read_eval_file(path)]
     # A missing or broken baseline fails before the (slow) evaluation runs.
     baseline = load_baseline(args.baseline) if args.baseline is not None else None
     bot = _load_bot(args)
-    report = evaluate(bot, items, top_k=args.top_k, eval_file=args.file)
+    report = evaluate(bot, items, top_k=args.top_k, eval_file=", ".join(map(str, args.file)))
     print(markdown_table(report))
     if report.skipped:
         print(f"\nSkipped {len(report.skipped)} items whose documents are not in this corpus.")
@@ -297,8 +334,24 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[common], help="ask questions interactively in the terminal")
     chat.set_defaults(handler=cmd_chat)
 
-    evaluation = commands.add_parser("eval", parents=[common], help="evaluate on a JSONL question file")
-    evaluation.add_argument("file", type=Path)
+    evaluation = commands.add_parser("eval", parents=[common], help="evaluate on JSONL question files")
+    evaluation.add_argument("file", type=Path, nargs="+", metavar="FILE")
+    evaluation.add_argument(
+        "--cv",
+        choices=["doc"],
+        help="cross-validate the learned ranking and no-answer models leave-one-document-out "
+        "(needs scikit-learn, the test extra)",
+    )
+    evaluation.add_argument(
+        "--cv-group",
+        action="append",
+        metavar="NAME=DIR",
+        help="with --cv: a corpus folder and the name its documents are reported under (repeatable; "
+        "default: the --corpus folder); all groups are searched together as one corpus",
+    )
+    evaluation.add_argument(
+        "--cv-work", type=Path, default=Path("build/cv"), help="with --cv: where the combined corpus and index go"
+    )
     evaluation.add_argument(
         "--report", type=Path, help="write report.html, report.md, metrics.json and the plots (.png, .svg) here"
     )

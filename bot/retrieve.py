@@ -1,23 +1,26 @@
 """Question -> ranked passages, from dense and lexical evidence, with a confidence.
 
-Ranking (weights measured on the dev set, see README "How retrieval works"):
-
-1. The question is spell-corrected against the corpus vocabulary ("capcity"
-   -> "capacity") when a word is unknown and one edit away from a known one,
-   and a spelled-out phrase whose acronym the corpus uses ("Cloud Solution
-   Provider" -> "CSP") is searched by that acronym.
-2. Dense: the question vector is compared with each passage's view(s)
-   (question + answer ranks best of the views measured) and with its best
-   answer sentence; the dense score is a weighted mean of those similarities.
-3. Lexical: BM25 (bm25s) over stemmed content words of question + answer.
-4. Fusion: dense + LEXICAL_WEIGHT * bm25 / (bm25 + BM25_HALF), a saturating
-   transform that keeps the lexical score's absolute meaning (a weak match
-   stays weak even when it is the best one).
-
-The confidence that the top passage answers the question combines signals
-that raw similarity alone does not separate: the fused score, its margin over
-the runner-up, how much of the question's vocabulary the corpus knows at all,
-and how much of it the top passage contains.
+1. The question is spell-corrected against the corpus vocabulary (symspellpy:
+   "capcity" -> "capacity", "bapacity" -> "capacity"), and a spelled-out phrase
+   whose acronym the corpus uses ("Cloud Solution Provider" -> "CSP") is
+   searched by that acronym.
+2. Candidates: the nearest passages by the question + answer vector and by the
+   question vector, and the best by BM25.
+3. Each candidate gets the features in `RANKING_FEATURES`: cosine similarity
+   per view (question + answer, question, best answer sentence, the heading
+   path "document title > section"), BM25 per field (all text, question,
+   answer, heading), relative to the best candidate, IDF-weighted coverage of
+   the question's words, and whether it is a section rather than a question.
+   A logistic model (`fusion.FusionModel.ranking`, fitted leave-one-document-out
+   on the labelled dev questions) turns them into P(this passage answers), the
+   hit's score.
+4. Whether to answer at all: a second logistic model over `ABSTENTION_FEATURES`,
+   signals that mean the same on any FAQ: the top score and its margin, the
+   top similarity on the corpus's own scale (how its FAQ questions score
+   against their own answers and against their nearest other answer), the
+   share of question words the corpus never uses, coverage by the top passage,
+   the rarest question word the top passage lacks, and whether the dense and
+   lexical rankings agree.
 """
 
 from __future__ import annotations
@@ -32,48 +35,58 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 import Stemmer
+from symspellpy import SymSpell, Verbosity
 
 from .cache import LRUCache
 from .embed import Embedder
+from .fusion import FusionModel
 from .index import Index
 from .records import Passage
-from .text import content_terms, edit_distance_at_most, tokens
+from .text import content_terms, tokens
 
-# Measured on the dev set (scripts/tune_retrieval.py): "question + answer" alone
-# ranks best (top-1 0.84 dense only, vs 0.60 question, 0.78 answer, 0.62
-# title/section/question, 0.71 max over views); mixing in the other views adds
-# nothing, and lexical weights from 0.5 to 1.0 with BM25_HALF from 1 to 4 form
-# a plateau (top-1 0.93): the constants sit in its middle.
-VIEW_WEIGHTS: dict[str, float] = {"question_answer": 1.0}
-# The passage's best-matching answer sentence, mixed in at this weight, lifts
-# passages whose answer matches in one sentence while the whole reads
-# differently: recall@3 0.98 -> 1.00 on the dev set, top-1 unchanged (stable for
-# weights 0.3-0.5 and lexical weights 0.5-1.0).
-SENTENCE_WEIGHT = 0.3
-# A question that is (nearly) the FAQ's own question gets a bonus, so asking an
-# FAQ question verbatim always finds it: +QUESTION_MATCH_WEIGHT per unit of
-# question-view similarity above QUESTION_MATCH_FLOOR. Dev-set metrics are
-# unchanged by it; verbatim questions go from 41/42 to 42/42 first.
-QUESTION_MATCH_FLOOR = 0.8
-QUESTION_MATCH_WEIGHT = 2.0
-LEXICAL_WEIGHT = 0.7
-BM25_HALF = 2.0
-# Text outside any question (intros, notes) rarely answers a question by itself:
-# it ranks below a question passage with similar evidence.
-SECTION_PENALTY = 0.1
+# How many passages each source (dense per view, BM25) proposes as candidates.
 CANDIDATES = 50
+# FAQ questions sampled to measure the corpus's own question-to-answer scores.
+SELF_SCORE_SAMPLE = 2_000
 
-# Logistic model of P(the corpus answers the question) over the signals below,
-# fitted on the dev set as a whole (`scripts/tune_retrieval.py confidence`;
-# it also prints leave-one-out figures and the threshold sweep behind
-# Settings.no_answer_threshold). The margin over the runner-up is reported but
-# did not help once coverage is in.
-CONFIDENCE_WEIGHTS: dict[str, float] = {
-    "bias": -7.81,
-    "fused": 5.4,
-    "known_terms": 3.51,
-    "top_coverage": 2.95,
-}
+RANKING_FEATURES: tuple[str, ...] = (
+    "dense_question_answer",
+    "dense_question",
+    "dense_sentence",
+    "dense_heading",
+    "dense_question_answer_gap",
+    "dense_question_gap",
+    "bm25_all",
+    "bm25_question",
+    "bm25_answer",
+    "bm25_heading",
+    "coverage",
+    "question_coverage",
+    "is_section",
+)
+"""Per (question, candidate passage). Similarities are cosines; `*_gap` is the
+candidate's similarity minus the best candidate's; BM25 scores are divided by
+the best candidate's (0..1); coverages are IDF-weighted shares of the
+question's content terms found in the passage (all fields / question and
+heading)."""
+
+ABSTENTION_FEATURES: tuple[str, ...] = (
+    "top_probability",
+    "margin",
+    "dense_scaled",
+    "unknown_terms",
+    "top_coverage",
+    "uncovered_rarity",
+    "lexical_agrees",
+    "dense_agrees",
+    "log_terms",
+)
+"""Per question, about the top-ranked passage. `dense_scaled` is its question +
+answer similarity on the corpus's own scale: 0 at the median similarity of an
+FAQ question to its nearest *other* answer, 1 at the median similarity to its
+own answer. `uncovered_rarity` is the IDF (relative to a word the corpus never
+uses) of the rarest known question word that the top passage lacks.
+`*_agrees` is 1 / rank of the top passage by BM25 / by dense similarity."""
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -89,13 +102,19 @@ def _stem_terms(text: str) -> tuple[str, ...]:
     return tuple(_stemmer.stemWords(content_terms(text)))
 
 
+def heading_text(passage: Passage) -> str:
+    """Where the passage stands: "document title > section"."""
+    return " > ".join(part for part in (passage.doc_title, passage.section) if part)
+
+
 def passage_search_text(passage: Passage) -> str:
-    return " ".join(part for part in (passage.section, passage.question, passage.answer_text) if part)
+    """Everything lexical search matches: title, section, question and answer."""
+    return " ".join(part for part in (heading_text(passage), passage.question, passage.answer_text) if part)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked passage with the evidence behind its rank."""
+    """One ranked passage with the evidence behind its rank; `score` is P(it answers)."""
 
     passage_index: int
     passage: Passage
@@ -103,6 +122,21 @@ class Hit:
     dense: float
     lexical: float
     views: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The passages considered for one question and their ranking features."""
+
+    searched: str
+    lexical_query: str
+    query_vector: np.ndarray
+    rows: np.ndarray
+    features: np.ndarray  # len(rows) x len(RANKING_FEATURES)
+    bm25_all: np.ndarray  # raw BM25 over all fields, per candidate
+
+    def column(self, name: str) -> np.ndarray:
+        return self.features[:, RANKING_FEATURES.index(name)]
 
 
 @dataclass(frozen=True)
@@ -118,42 +152,89 @@ class Retrieval:
     timings_ms: dict[str, float]
 
 
+class _FieldBM25:
+    """BM25 (bm25s) over one field of every passage."""
+
+    def __init__(self, documents: list[list[str]]) -> None:
+        self.size = len(documents)
+        self._bm25: bm25s.BM25 | None = None
+        if any(documents):
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(documents, show_progress=False)
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        if self._bm25 is None or not terms:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
 class Retriever:
-    """Dense + lexical search over one loaded index.
+    """Dense + lexical search over one loaded index, fused and judged by `model`.
 
     >>> retriever = Retriever(index, embedder)            # doctest: +SKIP
     >>> retriever.search("How do I extend the trial?").hits[0].passage.question  # doctest: +SKIP
     'How do I extend the trial?'
     """
 
-    def __init__(self, index: Index, embedder: Embedder, *, cache_size: int = 1024) -> None:
+    def __init__(
+        self, index: Index, embedder: Embedder, *, cache_size: int = 1024, model: FusionModel | None = None
+    ) -> None:
         if embedder.dimension != index.manifest["dimension"]:
             raise ValueError(
                 f"embedder dimension {embedder.dimension} does not match the index's "
                 f"{index.manifest['dimension']}"
             )
+        if "question_answer" not in index.view_vectors:
+            raise ValueError("the index has no 'question_answer' view: rebuild it")
         self.index = index
         self.embedder = embedder
+        self.model = model or FusionModel.load()
         self._vectors: LRUCache[str, np.ndarray] = LRUCache(cache_size)
-        self.views = [view for view in VIEW_WEIGHTS if view in index.view_vectors]
-        if not self.views:
-            raise ValueError(f"the index has none of the views {sorted(VIEW_WEIGHTS)}: rebuild it")
-        documents = [stem_terms(passage_search_text(p)) for p in index.passages]
-        self._bm25 = bm25s.BM25()
-        if index.passages:
-            self._bm25.index(documents, show_progress=False)
+        passages = index.passages
+        qa = index.view_vectors["question_answer"]
+        self._question_vectors = index.view_vectors.get("question", qa)
+
+        documents = [stem_terms(passage_search_text(p)) for p in passages]
+        self._bm25 = {
+            "all": _FieldBM25(documents),
+            "question": _FieldBM25([stem_terms(p.question or "") for p in passages]),
+            "answer": _FieldBM25([stem_terms(p.answer_text) for p in passages]),
+            "heading": _FieldBM25([stem_terms(heading_text(p)) for p in passages]),
+        }
         self._document_frequency = Counter(term for terms in documents for term in set(terms))
         self._passage_terms = [set(terms) for terms in documents]
-        self._is_section = np.array([p.question is None for p in index.passages], dtype=np.float32)
-        self._vocabulary = Counter(
-            word for p in index.passages for word in tokens(passage_search_text(p) + " " + p.doc_title)
-        )
-        # Spelling candidates by first letter, most frequent first; corrections are memoized.
-        self._words_by_initial: dict[str, list[str]] = {}
-        for word, _ in self._vocabulary.most_common():
+        self._question_terms = [set(stem_terms(f"{heading_text(p)} {p.question or ''}")) for p in passages]
+        self._is_section = np.array([p.question is None for p in passages], dtype=np.float32)
+
+        # The heading path is embedded once per distinct heading (a corpus has few).
+        headings = [heading_text(p) for p in passages]
+        distinct = sorted(set(headings))
+        heading_vectors = embedder.encode(distinct) if distinct else np.zeros((0, embedder.dimension), np.float32)
+        row_of = {text: i for i, text in enumerate(distinct)}
+        self._heading_vectors = heading_vectors[[row_of[h] for h in headings]] if passages else heading_vectors
+
+        self._own_scale = self._self_scores()
+
+        self._vocabulary = Counter(word for p in passages for word in tokens(passage_search_text(p)))
+        self._speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in self._vocabulary.items():
             if word.isalpha():
-                self._words_by_initial.setdefault(word[0], []).append(word)
+                self._speller.create_dictionary_entry(word, count)
         self._corrections: dict[str, str | None] = {}
+
+    def _self_scores(self) -> tuple[float, float]:
+        """Median similarity of the corpus's FAQ questions to their own answer (question +
+        answer view) and to the nearest other passage's: the corpus's own scale."""
+        rows = np.flatnonzero(self._is_section == 0)
+        if len(rows) < 2 or "question" not in self.index.view_vectors:
+            return 0.3, 0.7  # no FAQ questions to measure: typical MiniLM figures
+        rows = rows[np.linspace(0, len(rows) - 1, min(len(rows), SELF_SCORE_SAMPLE)).astype(int)]
+        queries = np.ascontiguousarray(self._question_vectors[rows], dtype=np.float32)
+        scores, found = self.index.view_indexes["question_answer"].search(queries, 2)
+        own = np.einsum("ij,ij->i", queries, self.index.view_vectors["question_answer"][rows])
+        other = np.where(found[:, 0] == rows, scores[:, 1], scores[:, 0])
+        low, high = float(np.median(other)), float(np.median(own))
+        return (low, high) if high - low > 0.05 else (low, low + 0.05)
 
     # ------------------------------------------------------------------ parts
 
@@ -168,7 +249,8 @@ class Retriever:
         return found
 
     def correct_spelling(self, question: str) -> str:
-        """Replace words the corpus never uses by a known word one edit away (two for long words)."""
+        """Replace words the corpus never uses by the most frequent known word one edit
+        away (two for words of 8+ letters), the first letter included."""
         corrected = question
         for word in set(tokens(question)):
             if len(word) < 4 or not word.isalpha() or word in self._vocabulary:
@@ -185,10 +267,8 @@ class Retriever:
         if _stemmer.stemWord(word) in self._document_frequency:
             return None  # another form of a known word ("solution" for "solutions")
         limit = 2 if len(word) >= 8 else 1
-        for known in self._words_by_initial.get(word[0], []):  # most frequent first
-            if abs(len(known) - len(word)) <= limit and edit_distance_at_most(word, known, limit):
-                return known
-        return None
+        found = self._speller.lookup(word, Verbosity.TOP, max_edit_distance=limit)
+        return found[0].term if found else None
 
     def known_terms(self, question: str) -> float:
         """Share of the question's content terms that occur anywhere in the corpus (0..1)."""
@@ -199,12 +279,13 @@ class Retriever:
 
     def coverage(self, question: str, passage_index: int) -> float:
         """IDF-weighted share of the question's content terms that the passage contains."""
-        terms = stem_terms(question)
+        return self._coverage(stem_terms(question), self._passage_terms[passage_index])
+
+    def _coverage(self, terms: list[str], found_in: set[str]) -> float:
         if not terms:
             return 0.0
         weights = {t: self.idf(t) for t in terms}
-        found = sum(w for t, w in weights.items() if t in self._passage_terms[passage_index])
-        return found / sum(weights.values())
+        return sum(w for t, w in weights.items() if t in found_in) / sum(weights.values())
 
     def idf(self, term: str) -> float:
         """How rare a stemmed term is in the corpus (a term the corpus never uses is rarest)."""
@@ -212,7 +293,7 @@ class Retriever:
         return math.log(1 + (total + 1) / (1 + self._document_frequency.get(term, 0)))
 
     def passage_terms(self, passage_index: int) -> set[str]:
-        """The stemmed content terms of a passage's section, question and answer."""
+        """The stemmed content terms of a passage's title, section, question and answer."""
         return self._passage_terms[passage_index]
 
     # ------------------------------------------------------------------ search
@@ -220,6 +301,50 @@ class Retriever:
     def search(self, question: str, k: int = 10) -> Retrieval:
         """Rank the passages for `question`; the best `k` are returned with their evidence."""
         started = time.perf_counter()
+        candidates = self.candidates(question)
+        encoded = time.perf_counter()
+        hits, signals, confidence = self.rank(candidates, k)
+        ranked = time.perf_counter()
+        return Retrieval(
+            question=question,
+            searched=candidates.searched,
+            query_vector=candidates.query_vector,
+            hits=hits,
+            signals=signals,
+            confidence=confidence,
+            timings_ms={"encode": (encoded - started) * 1000, "search": (ranked - encoded) * 1000},
+        )
+
+    def rank(
+        self, candidates: Candidates, k: int = 10, model: FusionModel | None = None
+    ) -> tuple[list[Hit], dict[str, float], float]:
+        """The best `k` hits by the ranking model, the abstention signals and the confidence
+        (`model` defaults to the retriever's own; evaluation passes the one of each fold)."""
+        model = model or self.model
+        if len(candidates.rows) == 0:
+            return [], {}, 0.0
+        probability = model.ranking.probability(candidates.features)
+        order = np.argsort(-probability, kind="stable")
+        signals = self.abstention_signals(candidates, probability)
+        row = np.array([signals[name] for name in ABSTENTION_FEATURES])
+        confidence = float(model.abstention.probability(row[None, :])[0])
+        views = ("dense_question_answer", "dense_question", "dense_sentence", "dense_heading")
+        hits = [
+            Hit(
+                passage_index=int(candidates.rows[i]),
+                passage=self.index.passages[int(candidates.rows[i])],
+                score=float(probability[i]),
+                dense=float(candidates.column("dense_question_answer")[i]),
+                lexical=float(candidates.bm25_all[i]),
+                views={name.removeprefix("dense_"): float(candidates.column(name)[i]) for name in views},
+            )
+            for i in order[:k]
+        ]
+        return hits, signals, confidence
+
+    def candidates(self, question: str) -> Candidates:
+        """Spell-correct and encode the question, gather candidate passages and their
+        ranking features (see `RANKING_FEATURES`)."""
         searched = self.correct_spelling(question)
         # The model reads the phrase and its acronym; BM25 gets the corpus's own word only.
         lexical_query = searched
@@ -232,80 +357,71 @@ class Retriever:
         if vector is None:
             vector = self.embedder.encode([searched])[0]
             self._vectors.put(searched, vector)
-        encoded = time.perf_counter()
-        hits = self._rank(vector, lexical_query, k)
-        ranked = time.perf_counter()
-        signals = self._signals(lexical_query, hits)
-        return Retrieval(
-            question=question,
-            searched=searched,
-            query_vector=vector,
-            hits=hits,
-            signals=signals,
-            confidence=confidence(signals),
-            timings_ms={
-                "encode": (encoded - started) * 1000,
-                "search": (ranked - encoded) * 1000,
-            },
-        )
+        return self._features(searched, lexical_query, vector)
 
-    def _rank(self, vector: np.ndarray, lexical_query: str, k: int) -> list[Hit]:
+    def _features(self, searched: str, lexical_query: str, vector: np.ndarray) -> Candidates:
         passages = self.index.passages
+        width = len(RANKING_FEATURES)
         if not passages:
-            return []
+            empty = np.zeros(0, dtype=np.int64)
+            return Candidates(searched, lexical_query, vector, empty, np.zeros((0, width)), np.zeros(0))
         depth = min(CANDIDATES, len(passages))
-        found = [
-            self.index.view_indexes[view].search(vector[None, :], depth)[1][0] for view in self.views
-        ]
-        query_terms = stem_terms(lexical_query)
-        lexical_all = self._bm25.get_scores(query_terms) if query_terms else np.zeros(len(passages))
-        best_lexical = np.argpartition(-lexical_all, depth - 1)[:depth]
-        found.append(best_lexical[lexical_all[best_lexical] > 0])
+        query = vector[None, :].astype(np.float32)
+        found = [self.index.view_indexes[view].search(query, depth)[1][0] for view in self.index.view_indexes]
+        terms = stem_terms(lexical_query)
+        bm25 = {name: field_index.scores(terms) for name, field_index in self._bm25.items()}
+        best_lexical = np.argpartition(-bm25["all"], depth - 1)[:depth]
+        found.append(best_lexical[bm25["all"][best_lexical] > 0])
         rows = np.unique(np.concatenate(found))
         rows = rows[rows >= 0]  # faiss pads with -1 when it finds fewer than asked
-        view_scores = {view: self.index.view_vectors[view][rows] @ vector for view in self.views}
-        weighted_views = sum(VIEW_WEIGHTS[view] * view_scores[view] for view in self.views)
-        main_view = view_scores[self.views[0]]
-        best_sentence = self.index.best_sentence_scores(rows, vector, default=main_view)
-        weight_sum = sum(VIEW_WEIGHTS[view] for view in self.views) + SENTENCE_WEIGHT
-        dense = (weighted_views + SENTENCE_WEIGHT * best_sentence) / weight_sum
-        lexical = lexical_all[rows]
-        fused = dense + LEXICAL_WEIGHT * lexical / (lexical + BM25_HALF) - SECTION_PENALTY * self._is_section[rows]
-        if "question" in self.index.view_vectors:
-            question_similarity = self.index.view_vectors["question"][rows] @ vector
-            bonus = np.maximum(0.0, question_similarity - QUESTION_MATCH_FLOOR) * (1.0 - self._is_section[rows])
-            fused = fused + QUESTION_MATCH_WEIGHT * bonus
-        order = np.argsort(-fused)[:k]
-        return [
-            Hit(
-                passage_index=int(rows[i]),
-                passage=passages[int(rows[i])],
-                score=float(fused[i]),
-                dense=float(dense[i]),
-                lexical=float(lexical[i]),
-                views={view: float(view_scores[view][i]) for view in self.views},
-            )
-            for i in order
-        ]
 
-    def _signals(self, lexical_query: str, hits: list[Hit]) -> dict[str, float]:
-        if not hits:
-            return {"fused": 0.0, "margin": 0.0, "known_terms": 0.0, "top_coverage": 0.0}
-        runner_up = hits[1].score if len(hits) > 1 else 0.0
-        return {
-            "fused": hits[0].score,
-            "margin": hits[0].score - runner_up,
-            "known_terms": self.known_terms(lexical_query),
-            "top_coverage": self.coverage(lexical_query, hits[0].passage_index),
+        qa = self.index.view_vectors["question_answer"][rows] @ vector
+        question = self._question_vectors[rows] @ vector
+        sentence = self.index.best_sentence_scores(rows, vector, default=qa)
+        heading = self._heading_vectors[rows] @ vector
+        columns = {
+            "dense_question_answer": qa,
+            "dense_question": question,
+            "dense_sentence": sentence,
+            "dense_heading": heading,
+            "dense_question_answer_gap": qa - qa.max(),
+            "dense_question_gap": question - question.max(),
+            "coverage": np.array([self._coverage(terms, self._passage_terms[r]) for r in rows]),
+            "question_coverage": np.array([self._coverage(terms, self._question_terms[r]) for r in rows]),
+            "is_section": self._is_section[rows],
         }
+        for name, scores in bm25.items():
+            candidate_scores = scores[rows]
+            best = candidate_scores.max()
+            columns[f"bm25_{name}"] = candidate_scores / best if best > 0 else candidate_scores
+        features = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in RANKING_FEATURES])
+        return Candidates(searched, lexical_query, vector, rows, features, bm25["all"][rows])
 
-
-def confidence(signals: dict[str, float]) -> float:
-    """P(the top passage answers the question) from the retrieval signals (logistic model)."""
-    z = CONFIDENCE_WEIGHTS["bias"] + sum(
-        CONFIDENCE_WEIGHTS[name] * value for name, value in signals.items() if name in CONFIDENCE_WEIGHTS
-    )
-    return 1.0 / (1.0 + math.exp(-z))
+    def abstention_signals(self, candidates: Candidates, probability: np.ndarray) -> dict[str, float]:
+        """The question-level features of `ABSTENTION_FEATURES`, given the candidates'
+        ranking probabilities."""
+        order = np.argsort(-probability, kind="stable")
+        top = int(order[0])
+        row = int(candidates.rows[top])
+        terms = stem_terms(candidates.lexical_query)
+        low, high = self._own_scale
+        dense = candidates.column("dense_question_answer")
+        unknown_idf = math.log(1 + (len(self.index.passages) + 1))
+        uncovered = [
+            self.idf(t) / unknown_idf for t in terms if t in self._document_frequency and t not in self._passage_terms[row]
+        ]
+        unknown = sum(t not in self._document_frequency for t in terms) / len(terms) if terms else 1.0
+        return {
+            "top_probability": float(probability[top]),
+            "margin": float(probability[top] - (probability[order[1]] if len(order) > 1 else 0.0)),
+            "dense_scaled": float((dense[top] - low) / (high - low)),
+            "unknown_terms": float(unknown),
+            "top_coverage": self._coverage(terms, self._passage_terms[row]),
+            "uncovered_rarity": max(uncovered, default=0.0),
+            "lexical_agrees": 1.0 / (1 + int(np.sum(candidates.bm25_all > candidates.bm25_all[top]))),
+            "dense_agrees": 1.0 / (1 + int(np.sum(dense > dense[top]))),
+            "log_terms": math.log1p(len(terms)),
+        }
 
 
 _CAPITALIZED_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,4}\b")

@@ -75,6 +75,20 @@ def test_top_k_caps_the_citations(bot):
         assert len(bot.ask("People Unified and People Interacted capacity", top_k=top_k).citations) <= top_k
 
 
+@pytest.mark.parametrize("top_k", [1, 3, 5, 10])
+def test_top_k_returns_that_many_ranked_passages_the_answer_source_first(bot, top_k):
+    question = "How do customers purchase more capacity?"
+    answer, retrieval = bot.ask_traced(question, top_k=top_k)
+    assert answer.kind == "retrieval"
+    assert len(answer.citations) == min(top_k, len(bot.index.passages))
+    ids = [c.passage_id for c in answer.citations]
+    assert len(set(ids)) == len(ids)
+    assert ids == [hit.passage.passage_id for hit in retrieval.hits[:top_k]]
+    scores = [c.score for c in answer.citations]
+    assert scores == sorted(scores, reverse=True)
+    assert answer.answer == retrieval.hits[0].passage.answer_markdown
+
+
 def test_nonsense_gets_an_honest_no_answer_with_suggestions(bot):
     answer = bot.ask("lorem ipsum dolor sit amet")
     assert answer.kind == "no_answer"

@@ -1,0 +1,111 @@
+"""Fit the ranking and abstention models, cross-validated leave-one-document-out.
+
+    .venv/bin/python scripts/fit_fusion.py                 # print the CV table
+    .venv/bin/python scripts/fit_fusion.py --write         # ... and write bot/fusion.json
+
+Builds one index of all labelled documents (shipped corpus, the three extra
+documents, the eight dev documents; see bot/crossval.py for the folds), prints
+the cross-validated table with the in-sample figures in brackets, and with
+`--write` fits both models on every question and writes them with the CV
+figures in their `meta`. Needs scikit-learn (the `test` extra). Encoded texts
+are cached in --cache (default /tmp/faqbot-encode-cache.npz) to spare the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import Settings  # noqa: E402
+from bot.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids  # noqa: E402
+from bot.embed import load_embedder  # noqa: E402
+from bot.evaluate import read_eval_file  # noqa: E402
+from bot.fusion import DEFAULT_MODEL_PATH  # noqa: E402
+from bot.index import build_index, load_index  # noqa: E402
+from bot.retrieve import Retriever  # noqa: E402
+
+GROUPS = {"shipped": REPO / "corpus", "extra": REPO / "tests/data/extra", "dev": REPO / "tests/data/dev"}
+EVAL_FILES = sorted((REPO / "eval").glob("*.jsonl"))
+
+
+class CachedEmbedder:
+    """The real embedder behind a dictionary of already encoded texts, saved to disk."""
+
+    def __init__(self, inner, path: Path) -> None:
+        self.inner, self.path = inner, path
+        self.name, self.dimension = inner.name, inner.dimension
+        self.cache: dict[str, np.ndarray] = {}
+        if path.exists():
+            data = np.load(path)
+            self.cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if _digest(t) not in self.cache]
+        if missing:
+            for text, vector in zip(missing, self.inner.encode(missing)):
+                self.cache[_digest(text)] = vector
+        return np.array([self.cache[_digest(t)] for t in texts], dtype=np.float32)
+
+    def save(self) -> None:
+        keys = list(self.cache)
+        np.savez(self.path, keys=np.array(keys), vectors=np.array([self.cache[k] for k in keys]))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write bot/fusion.json")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/faqbot-cv"))
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/faqbot-encode-cache.npz"))
+    parser.add_argument("files", nargs="*", type=Path, default=EVAL_FILES)
+    args = parser.parse_args()
+
+    embedder = CachedEmbedder(load_embedder(), args.cache)
+    corpus = assemble_corpus(GROUPS, args.work / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=args.work / "index")
+    build_index(settings, embedder)
+    retriever = Retriever(load_index(settings.index_dir), embedder)
+    items = [item for path in args.files for item in read_eval_file(path)]
+    questions = collect(retriever, items, read_near_domain_ids(REPO / "eval"))
+    embedder.save()
+    threshold = settings.no_answer_threshold
+    print(f"{len(questions)} questions of {len(items)}; threshold {threshold}")
+    result = cross_validate(retriever, questions, threshold)
+    print(cv_table(result))
+    print("\nper-fold cuts:", {fold: round(cut, 3) for fold, cut in result.cuts.items()})
+    if args.write:
+        model, cut = fit_models(retriever, questions, threshold)
+        cv = metrics(result.questions, result.held_out)
+        fitted = metrics(result.questions, result.in_sample)
+        model = type(model)(
+            model.ranking,
+            model.abstention,
+            meta={
+                "fitted": dt.date.today().isoformat(),
+                "questions": len(questions),
+                "eval_files": [p.name for p in args.files],
+                "documents": sorted({q.fold for q in questions}),
+                "cut_before_shift": round(cut, 4),
+                "no_answer_threshold": threshold,
+                "cross_validated": cv,
+                "in_sample": fitted,
+                "how": "scripts/fit_fusion.py --write",
+            },
+        )
+        model.save(DEFAULT_MODEL_PATH)
+        print(f"wrote {DEFAULT_MODEL_PATH}")
+
+
+if __name__ == "__main__":
+    main()
