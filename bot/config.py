@@ -71,6 +71,16 @@ class Settings(BaseSettings):
 
     # Doors (HTTP, Slack, store).
     db_path: Path = Path("faqbot.sqlite3")
+    db_url: SecretStr | None = Field(
+        None,
+        description="The database for the log, feedback and state shared by replicas: "
+        "'postgresql://user:password@host:5432/db' or 'sqlite:///path'; wins over db_path.",
+    )
+    reload_interval_s: float = Field(
+        2.0,
+        ge=0.0,
+        description="How often a server checks the index folder for a newly published build (0: never).",
+    )
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"

@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 
 from .fakes import HashingEmbedder
+from .pgcluster import postgres  # noqa: F401 - the session's PostgreSQL server (tests/pgcluster.py)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,15 +1,20 @@
-"""The SQLite store: round trips, WAL mode, and nothing lost under concurrent writes."""
+"""The store, one suite run on SQLite and on PostgreSQL: round trips, one vote per answer, shared
+delivery ids and rate budgets, migrations (also from a first-release SQLite file), concurrency,
+and failures as StoreError."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.records import Answer, Citation
-from bot.store import Store, UnknownAnswer
+from bot.store import SCHEMA_VERSION, Store, StoreError, UnknownAnswer, database_target, log_answer, open_store
 
 
 def make_answer(question: str, kind: str = "retrieval", passage_id: str | None = "faq#q") -> Answer:
@@ -32,9 +37,20 @@ def make_answer(question: str, kind: str = "retrieval", passage_id: str | None =
     return Answer(question=question, answer="A.", kind=kind, confidence=0.75, citations=citations)
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request, tmp_path: Path) -> str:
+    """A fresh empty database on each backend: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "log" / "faqbot.sqlite3")
+    return request.getfixturevalue("postgres").create_database()
+
+
 @pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "log" / "faqbot.sqlite3") as store:
+def store(database: str):
+    with Store(database) as store:
         yield store
 
 
@@ -95,18 +111,20 @@ def test_bad_feedback_is_refused(store: Store, rating, kwargs, error):
     assert store.feedback() == []
 
 
-def test_database_is_in_wal_mode_with_a_busy_timeout(store: Store, tmp_path: Path):
-    store.ensure_schema()
-    with sqlite3.connect(store.path) as connection:
-        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store._connection().execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+def test_sqlite_database_is_in_wal_mode_with_a_busy_timeout(tmp_path: Path):
+    with Store(tmp_path / "db.sqlite3") as store:
+        store.ensure_schema()
+        with sqlite3.connect(store.path) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with store._get_engine().connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
-def test_closed_store_refuses_use(tmp_path: Path):
-    store = Store(tmp_path / "db.sqlite3")
+def test_closed_store_refuses_use(database: str):
+    store = Store(database)
     store.log_answer(make_answer("q"))
     store.close()
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(StoreError, match="closed"):
         store.log_answer(make_answer("q"))
 
 
@@ -119,9 +137,9 @@ def test_constructor_validates(tmp_path: Path):
         Store(tmp_path / "db.sqlite3", busy_timeout_s=-1)
 
 
-def test_concurrent_writes_all_arrive_exactly_once(tmp_path: Path):
+def test_concurrent_writes_all_arrive_exactly_once(database: str):
     """16 threads over two Store objects (as two worker processes would be) write at once."""
-    path = tmp_path / "db.sqlite3"
+    path = database
     stores = [Store(path), Store(path)]
     threads, per_thread = 16, 40
     barrier = threading.Barrier(threads)
@@ -164,3 +182,281 @@ def test_concurrent_writes_all_arrive_exactly_once(tmp_path: Path):
         reader.close()
         for store in stores:
             store.close()
+
+
+# --------------------------------------------------------------------------- one vote per answer
+
+
+def test_a_second_vote_on_an_answer_replaces_the_first(store: Store):
+    answer_id = store.log_answer(make_answer("How do I start?"))
+    first = store.add_feedback("up", answer_id=answer_id, comment="great")
+    second = store.add_feedback("down", answer_id=answer_id)
+    assert second == first
+    (entry,) = store.feedback()
+    assert (entry.rating, entry.comment, entry.question) == ("down", None, "How do I start?")
+    # Feedback without an answer id is not a vote on an answer: each one is kept.
+    store.add_feedback("up", question="Asked in Slack?")
+    store.add_feedback("up", question="Asked in Slack?")
+    assert len(store.feedback(rating="up")) == 2
+
+
+def test_feedback_on_an_answer_another_process_logged(database: str):
+    with Store(database) as replica_a, Store(database) as replica_b:
+        answer_id = replica_a.log_answer(make_answer("Logged by A?"))
+        replica_b.add_feedback("down", answer_id=answer_id)
+        assert [(f.answer_id, f.question) for f in replica_a.feedback(rating="down")] == [(answer_id, "Logged by A?")]
+
+
+def test_concurrent_votes_on_one_answer_leave_one(database: str):
+    with Store(database) as seed:
+        answer_id = seed.log_answer(make_answer("q"))
+    stores = [Store(database) for _ in range(2)]
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def vote(n: int) -> None:
+        try:
+            barrier.wait()
+            stores[n % 2].add_feedback("up" if n % 2 else "down", answer_id=answer_id)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert len(stores[0].feedback(answer_id=answer_id)) == 1
+    finally:
+        for store in stores:
+            store.close()
+
+
+# --------------------------------------------------------------------------- Slack delivery ids
+
+
+def test_a_delivery_is_claimed_once(store: Store):
+    assert store.claim_delivery("Ev1", "C1:1.0")
+    assert not store.claim_delivery("Ev1", "C1:1.0")  # Slack's retry
+    assert not store.claim_delivery("Ev2", "C1:1.0")  # the same message as message.im
+    assert not store.claim_delivery("Ev1")
+    assert store.claim_delivery("Ev3", "C1:2.0")
+
+
+def test_concurrent_claims_over_two_processes_have_one_winner(database: str):
+    stores = [Store(database), Store(database)]
+    for store in stores:
+        store.ensure_schema()
+    rounds, threads = 5, 8
+    wins: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def claim(n: int) -> None:
+        for event in range(rounds):
+            barrier.wait()
+            if stores[n % 2].claim_delivery(f"Ev{event}", f"C:{event}"):
+                with lock:
+                    wins.append(f"Ev{event}")
+
+    workers = [threading.Thread(target=claim, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for store in stores:
+        store.close()
+    assert sorted(wins) == [f"Ev{event}" for event in range(rounds)]
+
+
+def test_delivery_ids_are_forgotten_after_a_day(database: str):
+    now = [1_000_000.0]
+    with Store(database, clock=lambda: now[0]) as store:
+        assert store.claim_delivery("Ev1")
+        now[0] += 3600
+        assert not store.claim_delivery("Ev1")
+        now[0] += 86_400
+        assert store.claim_delivery("Other")  # prunes Ev1
+        assert store.claim_delivery("Ev1")
+
+
+# --------------------------------------------------------------------------- rate budgets
+
+
+def test_a_rate_budget_is_shared_by_two_processes(database: str):
+    now = [1_000.0]
+    clock = lambda: now[0]  # noqa: E731
+    with Store(database, clock=clock) as a, Store(database, clock=clock) as b:
+        taken = [(a if i % 2 else b).take_token("203.0.113.7", 8, 8 / 60).taken for i in range(14)]
+        assert taken == [True] * 8 + [False] * 6
+        refused = a.take_token("203.0.113.7", 8, 8 / 60)
+        assert not refused.taken and refused.wait_s == pytest.approx(7.5)
+        assert b.take_token("198.51.100.1", 8, 8 / 60).taken  # another client has its own budget
+        now[0] += 7.5  # one token back
+        assert a.take_token("203.0.113.7", 8, 8 / 60).taken
+        assert not b.take_token("203.0.113.7", 8, 8 / 60).taken
+        now[0] += 3600  # refilled, to the capacity only
+        assert [a.take_token("203.0.113.7", 8, 8 / 60).taken for _ in range(9)] == [True] * 8 + [False]
+
+
+def test_concurrent_takes_never_share_a_token(database: str):
+    stores = [Store(database, clock=lambda: 5_000.0) for _ in range(2)]
+    for store in stores:
+        store.ensure_schema()
+    barrier = threading.Barrier(10)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def take(n: int) -> None:
+        barrier.wait()
+        for _ in range(3):
+            result = stores[n % 2].take_token("client", 12, 0.001)
+            with lock:
+                results.append(result.taken)
+
+    workers = [threading.Thread(target=take, args=(n,)) for n in range(10)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for store in stores:
+        store.close()
+    assert results.count(True) == 12 and results.count(False) == 18
+
+
+# --------------------------------------------------------------------------- schema and migrations
+
+
+def test_replicas_starting_at_once_migrate_once(database: str):
+    stores = [Store(database) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def start(store: Store) -> None:
+        try:
+            barrier.wait()
+            store.ensure_schema()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=start, args=(store,)) for store in stores]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    try:
+        assert errors == []
+        assert stores[0].schema_version() == SCHEMA_VERSION
+        stores[1].log_answer(make_answer("q"))
+        assert len(stores[2].conversations()) == 1
+    finally:
+        for store in stores:
+            store.close()
+
+
+FIRST_RELEASE_SCHEMA = """
+CREATE TABLE conversations (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, channel TEXT NOT NULL,
+    question TEXT NOT NULL, kind TEXT NOT NULL, top_passage_id TEXT, confidence REAL NOT NULL, latency_ms REAL);
+CREATE INDEX conversations_created ON conversations (created_at);
+CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+    answer_id TEXT REFERENCES conversations (id), question TEXT, kind TEXT, passage_id TEXT,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')), comment TEXT);
+CREATE INDEX feedback_answer ON feedback (answer_id);
+INSERT INTO conversations VALUES ('a1', '2026-01-01T00:00:00.000+00:00', 'web', 'Old question?', 'retrieval', 'faq#q', 0.8, 5.0);
+INSERT INTO feedback (created_at, answer_id, question, kind, passage_id, rating, comment) VALUES
+    ('2026-01-01T00:00:01.000+00:00', 'a1', 'Old question?', 'retrieval', 'faq#q', 'up', 'first'),
+    ('2026-01-01T00:00:02.000+00:00', 'a1', 'Old question?', 'retrieval', 'faq#q', 'down', 'last'),
+    ('2026-01-01T00:00:03.000+00:00', NULL, 'No id?', NULL, NULL, 'down', NULL),
+    ('2026-01-01T00:00:04.000+00:00', NULL, 'No id?', NULL, NULL, 'down', NULL);
+"""
+
+
+def test_a_first_release_sqlite_file_is_upgraded_in_place(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(FIRST_RELEASE_SCHEMA)
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert [row.question for row in store.conversations()] == ["Old question?"]
+        # The last vote per answer is kept; feedback without an answer id is all kept.
+        assert [(f.rating, f.comment) for f in store.feedback(answer_id="a1")] == [("down", "last")]
+        assert len(store.feedback()) == 3
+        assert store.add_feedback("up", answer_id="a1") == store.feedback(answer_id="a1")[0].id
+        assert len(store.feedback(answer_id="a1")) == 1
+    with Store(path) as again:  # a second start finds nothing to do
+        assert again.schema_version() == SCHEMA_VERSION and len(again.feedback()) == 3
+
+
+def test_a_newer_schema_is_refused(database: str):
+    with Store(database) as store:
+        store.ensure_schema()
+    with Store(database) as store:
+        store._schema_ready = True  # write as a newer faqbot would have
+        with store._transaction() as connection:
+            import sqlalchemy as sa
+
+            connection.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1})
+    with Store(database) as store, pytest.raises(StoreError, match="newer than this faqbot"):
+        store.ensure_schema()
+
+
+# --------------------------------------------------------------------------- failures and settings
+
+
+def test_an_unreachable_database_is_a_store_error_and_counted():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once the socket is closed
+    store = Store(f"postgresql://nobody:secret@127.0.0.1:{port}/faqbot")
+    try:
+        with pytest.raises(StoreError) as raised:
+            store.log_answer(make_answer("q"))
+        assert "secret" not in str(raised.value) and "***" in str(raised.value)
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="not retried yet"):
+            store.log_answer(make_answer("q"))  # within a second: fails at once
+        assert time.monotonic() - started < 0.5
+        assert store.failures == 2
+        assert log_answer(store, make_answer("q"), latency_ms=1.0, channel="web") is None
+    finally:
+        store.close()
+
+
+@pytest.mark.usefixtures("postgres")
+def test_postgresql_restart_logging_resumes(postgres):
+    url = postgres.create_database()
+    with Store(url) as store:
+        store.log_answer(make_answer("before"))
+        postgres.stop()
+        try:
+            with pytest.raises(StoreError):
+                store.log_answer(make_answer("while down"))
+        finally:
+            postgres.start()
+        time.sleep(1.1)  # past the breaker
+        store.log_answer(make_answer("after"))
+        assert [row.question for row in store.conversations()] == ["after", "before"]
+
+
+def test_stats_count_questions_and_votes(store: Store):
+    answered = store.log_answer(make_answer("a"))
+    store.log_answer(make_answer("b", kind="no_answer", passage_id=None))
+    store.add_feedback("down", answer_id=answered)
+    stats = store.stats(days=7)
+    assert (stats.questions, stats.answered, stats.no_answer, stats.thumbs_up, stats.thumbs_down) == (2, 1, 1, 0, 1)
+    assert sum(stats.by_day.values()) == 2
+    with pytest.raises(ValueError):
+        store.stats(days=0)
+
+
+def test_settings_choose_the_database(tmp_path: Path):
+    assert database_target(Settings(db_path=tmp_path / "x.sqlite3")) == tmp_path / "x.sqlite3"
+    url_settings = Settings(db_path=tmp_path / "x.sqlite3", db_url="postgresql://u:p@db.example:5432/faq")
+    store = open_store(url_settings)
+    assert store.backend == "postgresql" and store.describe() == "postgresql://u:***@db.example:5432/faq"
+    sqlite_url = open_store(Settings(db_url=f"sqlite:///{tmp_path}/y.sqlite3"))
+    assert sqlite_url.backend == "sqlite" and sqlite_url.path == tmp_path / "y.sqlite3"
+    with pytest.raises(ValueError, match="unsupported database"):
+        Store("mysql://u@h/db")

@@ -538,8 +538,9 @@ class SqlStore:
             return list(connection.execute(sa.text(sql), params).all())
 
     def _now_text(self) -> str:
-        # ISO 8601 in UTC with milliseconds: sorts as text in time order, on both dialects.
-        return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="milliseconds")
+        # ISO 8601 in UTC with microseconds: sorts as text in time order, on both dialects
+        # (rows written by the first releases have milliseconds, which sort before).
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="microseconds")
 
 
 def _first_line(error: BaseException) -> str:
