@@ -104,7 +104,16 @@ class FAQBot:
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
         if embedder is None:
-            embedder = load_embedder(settings.model, threads=settings.threads)
+            from .embed import encoder_cache_dirs
+            from .onnx_export import passage_texts
+
+            embedder = load_embedder(
+                settings.model,
+                threads=settings.threads,
+                backend=settings.backend,
+                cache_dirs=encoder_cache_dirs(settings.index_dir),
+                check_texts=lambda: passage_texts(settings.corpus_dir),
+            )
             if settings.micro_batching:
                 embedder = MicroBatchingEmbedder(embedder)
         index = ensure_index(settings, embedder, progress=progress)

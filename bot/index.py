@@ -189,6 +189,8 @@ def build_index(
         manifest={
             "model": embedder.name,
             "dimension": embedder.dimension,
+            # Which encoder made the vectors: backend, file, and the model's content hash.
+            "encoder": getattr(embedder, "encoder", None),
             "corpus_dir": str(corpus_dir.resolve()),
             "corpus_files": hashes,
             "documents": [
@@ -329,7 +331,8 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {"faqbot": __version__, "python": platform.python_version()}
-    for package in ("sentence-transformers", "torch", "faiss-cpu", "numpy", "bm25s", "markdown-it-py"):
+    packages = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "faiss-cpu", "numpy", "bm25s")
+    for package in (*packages, "markdown-it-py"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -369,12 +372,23 @@ def read_manifest(index_dir: Path) -> dict:
     return manifest
 
 
-def check_model(manifest: dict, model: str) -> None:
-    """Refuse an index built with another embedding model: its vectors would be meaningless."""
+def check_model(manifest: dict, model: str, model_sha256: str | None = None) -> None:
+    """Refuse an index built with another embedding model: its vectors would be meaningless.
+
+    With `model_sha256` (the loaded model's content hash), also refuse an index built by
+    other weights under the same name (e.g. an upgraded model package). Either backend
+    may load an index built by the other: their vectors agree (checked at export).
+    """
     if manifest.get("model") != model:
         raise IndexModelMismatch(
             f"the index was built with model {manifest.get('model')!r} but the bot is set to use "
             f"{model!r}; rebuild it with `faqbot index` or set FAQBOT_MODEL={manifest.get('model')}"
+        )
+    built_with = (manifest.get("encoder") or {}).get("model_sha256")
+    if model_sha256 and built_with and built_with != model_sha256:
+        raise IndexModelMismatch(
+            f"the index was built with other weights of {model!r} (content hash {built_with[:12]}, "
+            f"the model loaded now is {model_sha256[:12]}); rebuild it with `faqbot index`"
         )
 
 
@@ -393,12 +407,12 @@ def check_fresh(manifest: dict, corpus_dir: Path) -> None:
         raise IndexStale(f"the corpus changed since the index was built ({shown}): rebuild with `faqbot index`")
 
 
-def load_index(index_dir: Path, *, model: str | None = None) -> Index:
-    """Load the build in use. With `model`, refuse an index built by another model."""
+def load_index(index_dir: Path, *, model: str | None = None, model_sha256: str | None = None) -> Index:
+    """Load the build in use. With `model` (and `model_sha256`), refuse an index built by another model."""
     build = resolve_build(index_dir)
     manifest = read_manifest(index_dir)
     if model is not None:
-        check_model(manifest, model)
+        check_model(manifest, model, model_sha256)
     try:
         passages = [Passage.model_validate_json(line) for line in _read_lines(build / "passages.jsonl")]
         sentences = [Sentence(**json.loads(line)) for line in _read_lines(build / "sentences.jsonl")]
@@ -495,4 +509,5 @@ def ensure_index(
     corpus_dir = build_needed(settings, embedder.name)
     if corpus_dir is not None:
         build_index(settings.model_copy(update={"corpus_dir": corpus_dir}), embedder, progress=progress)
-    return load_index(Path(settings.index_dir), model=embedder.name)
+    encoder = getattr(embedder, "encoder", None) or {}
+    return load_index(Path(settings.index_dir), model=embedder.name, model_sha256=encoder.get("model_sha256"))

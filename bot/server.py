@@ -926,6 +926,7 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             {
                 "status": "ready",
                 "model": faq_bot.index.model,
+                "backend": getattr(faq_bot.embedder, "backend", None),
                 "passages": len(faq_bot.index.passages),
             }
         )
