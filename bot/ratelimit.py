@@ -10,7 +10,14 @@ A rate "N/period" lets a client send a burst of N requests, then one every
 period/N: "30/minute" is 30 at once, then one every 2 s. The table of buckets
 is bounded (`max_clients`): past it the client seen least recently is dropped,
 which can only make the limiter more lenient to that client, never stricter.
-Buckets live in one process: with several server workers each keeps its own.
+`RateLimiter` keeps its buckets in one process; `SharedRateLimiter` keeps them in
+the store, so every worker and replica draws on one budget per client:
+
+    >>> shared = SharedRateLimiter(parse_rate("8/minute"), store)   # doctest: +SKIP
+
+When the store fails, `SharedRateLimiter` falls back to buckets in this process
+(still a limit, per process) and counts the fallback, rather than refusing or
+failing requests.
 
 Which address is the client's: the TCP peer, unless the peer is one of the
 `trusted_proxies`; then `X-Forwarded-For` is read from the right, skipping the
@@ -27,8 +34,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["Rate", "RateLimiter", "TrustedProxies", "client_address", "parse_rate"]
+if TYPE_CHECKING:
+    from .store import AnswerStore
+
+__all__ = ["Rate", "RateLimiter", "SharedRateLimiter", "TrustedProxies", "client_address", "parse_rate"]
 
 _UNITS = {
     "s": 1.0, "sec": 1.0, "second": 1.0,
@@ -119,6 +130,39 @@ class RateLimiter:
     def retry_after(wait_s: float) -> int:
         """`Retry-After` in whole seconds (rounded up, at least 1)."""
         return max(1, math.ceil(wait_s))
+
+
+class SharedRateLimiter:
+    """Token buckets in the store, one per key, shared by every process on that database.
+
+    Same interface as `RateLimiter` (`rate`, `hit`, `retry_after`). Each `hit` is one
+    atomic statement (`store.take_token`), so concurrent requests on any replica never
+    take the same token twice. `fallbacks` counts the hits decided in process memory
+    because the store failed.
+    """
+
+    def __init__(self, rate: Rate, store: AnswerStore, *, fallback: RateLimiter | None = None) -> None:
+        if not isinstance(rate, Rate):
+            raise TypeError(f"rate must be a Rate (see parse_rate), got {rate!r}")
+        self.rate = rate
+        self.store = store
+        self.fallback = fallback or RateLimiter(rate)
+        self.fallbacks = 0
+        self._refill_per_s = rate.count / rate.period_s
+
+    def hit(self, key: str) -> float:
+        """Take one request from `key`'s budget: 0.0 when allowed, else the seconds to wait.
+        Blocks on the database: call it from a worker thread, not the event loop."""
+        from .store import StoreError, warn_store_failure
+
+        try:
+            return self.store.take_token(key, self.rate.count, self._refill_per_s).wait_s
+        except StoreError as error:
+            self.fallbacks += 1
+            warn_store_failure("rate limits kept in this process only", error)
+            return self.fallback.hit(key)
+
+    retry_after = staticmethod(RateLimiter.retry_after)
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -34,6 +34,14 @@ Loading: when no bot is given, `FAQBot.load(settings=settings)` runs in a
 background thread started by the lifespan (it may build the index), so
 `/api/health` answers at once and `/api/ready` turns 200 when the bot is in
 `app.state.bot`. A failed load is logged and reported by `/api/ready`.
+
+Several processes: the store (`settings.db_url`, else the SQLite file `db_path`)
+holds the log, feedback, Slack delivery ids and the rate budgets, so workers and
+replicas share them; a store that fails never fails `/api/ask` (the answer is
+given unlogged, warned about and counted in `/api/ready`), feedback then gets 503.
+Live updates: a `BuildWatcher` (bot/reload.py) polls the index folder's `CURRENT`
+every `settings.reload_interval_s` and swaps a newly published build in;
+`/api/ready` names the build in use.
 """
 
 from __future__ import annotations
@@ -43,7 +51,6 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import threading
 import time
 import uuid
@@ -55,6 +62,7 @@ from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -75,10 +83,11 @@ from .answer import FAQBot
 from .assets import static_dir, swagger_ui_assets, templates_dir
 from .config import MAX_QUESTION_CHARS, Settings
 from .errors import InvalidQuestion
-from .ratelimit import RateLimiter, TrustedProxies, client_address, parse_rate
+from .ratelimit import RateLimiter, SharedRateLimiter, TrustedProxies, client_address, parse_rate
 from .records import Answer, Passage
+from .reload import BuildWatcher
 from .slack import create_slack_router
-from .store import MAX_COMMENT_CHARS, Store, UnknownAnswer
+from .store import MAX_COMMENT_CHARS, StoreError, UnknownAnswer, log_answer, open_store, warn_store_failure
 
 __all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app", "run"]
 
@@ -356,7 +365,9 @@ class _RateLimit:
 
     EXEMPT = ("/api/health", "/api/ready")
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, trusted_proxies: TrustedProxies) -> None:
+    def __init__(
+        self, app: ASGIApp, limiter: RateLimiter | SharedRateLimiter, trusted_proxies: TrustedProxies
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.trusted_proxies = trusted_proxies
@@ -369,7 +380,8 @@ class _RateLimit:
         peer = scope.get("client")
         forwarded = Headers(scope=scope).getlist("x-forwarded-for")
         client = client_address(peer[0] if peer else None, forwarded, self.trusted_proxies)
-        wait = self.limiter.hit(client)
+        # The shared limiter asks the database: in a worker thread, not on the event loop.
+        wait = await run_in_threadpool(self.limiter.hit, client)
         if not wait:
             await self.app(scope, receive, send)
             return
@@ -780,28 +792,44 @@ def _not_found_page(request: Request, templates: Jinja2Templates) -> Response:
 def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     """The FastAPI app. With `bot` None, `FAQBot.load(settings=settings)` runs at start-up,
     in a background thread; a given bot is used as is (tests, embedding in another app)."""
-    store = Store(settings.db_path)
+    store = open_store(settings)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     frame_ancestors = _frame_ancestors(getattr(settings, "frame_ancestors", None))
     trusted_proxies = TrustedProxies(getattr(settings, "trusted_proxies", None) or ())
     rate_limit = getattr(settings, "rate_limit", None)
-    limiter = RateLimiter(parse_rate(rate_limit)) if rate_limit else None
+    # One budget per client for every worker and replica on this database (see bot/ratelimit.py).
+    limiter = SharedRateLimiter(parse_rate(rate_limit), store) if rate_limit else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if app.state.store_closed:
             # A second start of the same app (a test client entered twice, a server that restarts
             # its lifespan): the last shutdown closed the store, so open a new one.
-            app.state.store = Store(settings.db_path)
+            app.state.store = open_store(settings)
             app.state.store_closed = False
+            if app.state.limiter is not None:
+                app.state.limiter.store = app.state.store
         store = app.state.store
-        store.ensure_schema()  # a bad db_path stops the start-up with a clear error
+        try:
+            store.ensure_schema()  # create or migrate the tables now, not on the first request
+        except StoreError as error:
+            if store.backend == "sqlite":
+                raise  # a local file that cannot be opened is a configuration error: stop with it
+            # A database server that is down now may be back soon: serve, answer without logging.
+            warn_store_failure(f"starting with the database {store.describe()} unavailable", error)
         if app.state.bot is None and app.state.loader is None:
             app.state.loader = threading.Thread(target=_load_bot, args=(app, settings), name="faqbot-load", daemon=True)
             app.state.loader.start()
+        watcher = None
+        if getattr(settings, "reload_interval_s", 0) > 0:
+            watcher = BuildWatcher(lambda: app.state.bot, lambda bot: _swap_bot(app, bot), interval_s=settings.reload_interval_s)
+            watcher.start()
+        app.state.watcher = watcher
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
             store.close()
             app.state.store_closed = True
 
@@ -840,11 +868,15 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     app.state.catalogue = None
     app.state.catalogue_of = None
     app.state.limiter = limiter
+    app.state.watcher = None
     _install_error_handlers(app, templates)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_assets())), name="docs-assets")
     # Slack and Mattermost-style slash commands (closed unless a secret or token is configured).
-    app.include_router(create_slack_router(settings, lambda: app.state.bot), responses=SLACK_RESPONSES)
+    app.include_router(
+        create_slack_router(settings, lambda: app.state.bot, get_store=lambda: app.state.store),
+        responses=SLACK_RESPONSES,
+    )
     # The FAQ owner's page of unanswered questions (404 unless FAQBOT_ADMIN_TOKEN is set).
     app.include_router(create_admin_router(settings, lambda: app.state.store, lambda: app.state.bot))
 
@@ -871,14 +903,9 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
         except InvalidQuestion as error:
             raise ApiError(422, f"`question`: {error}.", [{"field": "question", "message": str(error)}]) from error
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
-        try:
-            answer_id: str | None = request.app.state.store.log_answer(
-                answer, latency_ms=latency_ms, channel="web"
-            )
-        except sqlite3.Error:
-            # The visitor still gets the answer; only the log (and thumbs on it) is lost.
-            log.exception("could not log the answer to %s", settings.db_path)
-            answer_id = None
+        # With the store down the visitor still gets the answer; only the log (and thumbs on it)
+        # is lost, warned about and counted in /api/ready.
+        answer_id = log_answer(request.app.state.store, answer, latency_ms=latency_ms, channel="web")
         return JSONResponse({**answer.model_dump(mode="json"), "answer_id": answer_id})
 
     @app.post(
@@ -903,9 +930,11 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
                 "There is no answer with this answer_id: send the answer_id that /api/ask returned.",
                 {"answer_id": payload.answer_id},
             ) from error
-        except sqlite3.Error as error:
-            log.exception("could not store feedback in %s", settings.db_path)
-            raise ApiError(503, "The feedback could not be saved right now. Please try again.") from error
+        except StoreError as error:
+            warn_store_failure("feedback not saved", error)
+            raise ApiError(
+                503, "The feedback could not be saved right now (the database is unavailable). Please try again."
+            ) from error
         return FeedbackResponse(id=feedback_id, answer_id=payload.answer_id, rating=payload.rating)
 
     @app.get("/api/health", tags=["ops"], summary="Liveness")
@@ -920,14 +949,26 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
         responses={503: {"model": ErrorBody, "description": "Not loaded yet, or loading failed"}},
     )
     def ready(request: Request) -> JSONResponse:
-        """200 once the bot and its index are loaded, 503 before."""
+        """200 once the bot and its index are loaded, 503 before. Also says which index build
+        is in use and how the store is doing (`failures`: calls that failed because of the
+        database since start-up; answers were given without logging)."""
         faq_bot = _ready_bot(request.app)
+        store = request.app.state.store
+        limiter = request.app.state.limiter
+        watcher = request.app.state.watcher
         return JSONResponse(
             {
                 "status": "ready",
                 "model": faq_bot.index.model,
                 "backend": getattr(faq_bot.embedder, "backend", None),
                 "passages": len(faq_bot.index.passages),
+                "build": Path(faq_bot.index.folder).name,
+                "reloads": watcher.reloads if watcher is not None else 0,
+                "store": {
+                    "backend": store.backend,
+                    "failures": store.failures,
+                    "rate_limit_fallbacks": getattr(limiter, "fallbacks", 0),
+                },
             }
         )
 
@@ -1054,6 +1095,14 @@ def _ready_bot(app: FastAPI) -> FAQBot:
         "The assistant is still starting up (loading the FAQ). Please try again in a few seconds.",
         {"status": "loading"},
     )
+
+
+def _swap_bot(app: FastAPI, bot: FAQBot) -> None:
+    """Put a bot on a new index build in service. One assignment: a request reads
+    `app.state.bot` once, so it runs on the old bot or the new one, never a mix; the old
+    bot (and its caches) goes when the last request holding it ends. The FAQ pages'
+    catalogue follows (see `_catalogue`)."""
+    app.state.bot = bot
 
 
 def _load_bot(app: FastAPI, settings: Settings) -> None:

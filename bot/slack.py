@@ -69,6 +69,7 @@ from starlette.concurrency import run_in_threadpool
 from .config import Settings
 from .errors import InvalidQuestion
 from .records import Answer, Citation, RelatedQuestion
+from .store import AnswerStore, StoreError, log_answer, warn_store_failure
 
 if TYPE_CHECKING:
     from .answer import FAQBot
@@ -628,6 +629,7 @@ def create_slack_router(
     public_base_url: str | None = None,
     top_k: int = 3,
     seen_events: SeenEvents | None = None,
+    get_store: Callable[[], AnswerStore | None] | None = None,
 ) -> APIRouter:
     """The `/slack/commands` and `/slack/events` routes, ready for `app.include_router`.
 
@@ -639,6 +641,11 @@ def create_slack_router(
     only) or "in_channel"; help and errors are always ephemeral. `public_base_url` (the
     URL the server is reached at, e.g. "https://faq.example.com") lets citations without a
     public URL link to the bot's own `/faq/<doc>#<anchor>` page.
+
+    `get_store` returns the app's store: answers are logged there (channel "slack" or
+    "mattermost"), and a mention is claimed there by its event id before it is answered, so
+    of all the replicas sharing the database exactly one replies. When the store fails, the
+    claim falls back to this process's memory (`seen_events`) and the answer goes unlogged.
     """
     if response_type not in ("ephemeral", "in_channel"):
         raise ValueError(f"response_type must be 'ephemeral' or 'in_channel', got {response_type!r}")
@@ -659,6 +666,29 @@ def create_slack_router(
     )
     seen = seen_events if seen_events is not None else SeenEvents()
     router = APIRouter(prefix="/slack", tags=["slack"])
+
+    def current_store() -> AnswerStore | None:
+        return get_store() if get_store is not None else None
+
+    def claim(*keys: str) -> bool:
+        """Claim a delivery in the shared store; in this process's memory when the store fails."""
+        store = current_store()
+        if store is not None:
+            try:
+                claimed = store.claim_delivery(*keys)
+            except StoreError as error:
+                warn_store_failure("Slack retries deduplicated in this process only", error)
+            else:
+                seen.claim(*keys)  # remembered here too, for a later outage
+                return claimed
+        return seen.claim(*keys)
+
+    def ask_and_log(bot: FAQBot, text: str, channel: str) -> Answer:
+        started = time.perf_counter()
+        answer = bot.ask(text, top_k)
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        log_answer(current_store(), answer, latency_ms=latency_ms, channel=channel)
+        return answer
 
     # ------------------------------------------------------------------ slash commands
 
@@ -692,7 +722,7 @@ def create_slack_router(
         if not text or text.lower() in ("help", "?"):
             return JSONResponse(_notice(_usage(form.get("command", ""), bot), slack=slack))
         try:
-            answer = await run_in_threadpool(bot.ask, text, top_k)
+            answer = await run_in_threadpool(ask_and_log, bot, text, "slack" if slack else "mattermost")
         except InvalidQuestion as error:
             return JSONResponse(_notice(_refused(error), slack=slack))
         if not slack:
@@ -727,7 +757,7 @@ def create_slack_router(
             blocks = [_section(fallback)]
         else:
             try:
-                answer = await run_in_threadpool(bot.ask, text, top_k)
+                answer = await run_in_threadpool(ask_and_log, bot, text, "slack")
             except InvalidQuestion as error:
                 fallback = markdown_to_mrkdwn(_refused(error))
                 blocks = [_section(fallback)]
@@ -765,7 +795,8 @@ def create_slack_router(
         message_key = f"{event.get('channel', '')}:{event.get('ts', '')}"
         # A retry (X-Slack-Retry-Num) of a handled event, or the same message arriving both
         # as app_mention and message.im, is acknowledged and dropped.
-        if not seen.claim(str(payload.get("event_id") or ""), message_key):
+        # Claimed in the shared store: of all replicas, the first to claim it answers.
+        if not await run_in_threadpool(claim, str(payload.get("event_id") or ""), message_key):
             log.info(
                 "Slack event %s already handled (retry %s)",
                 payload.get("event_id"),
