@@ -67,7 +67,37 @@ def _load_bot(args: argparse.Namespace, settings=None):
 # --------------------------------------------------------------------------- commands
 
 
+def cmd_index_check(args: argparse.Namespace) -> int:
+    """`faqbot index --check`: is the published build current for the corpus? Exit 0 when it
+    is, 1 (with the reason) when it is missing, stale or built by another model. Loads no model."""
+    from .errors import IndexError_, IndexMissing
+    from .index import changed_corpus_files, check_model, corpus_of_index, read_manifest, resolve_build
+
+    settings = _settings(args)
+    index_dir = Path(settings.index_dir)
+    try:
+        build = resolve_build(index_dir)
+        manifest = read_manifest(index_dir)
+        check_model(manifest, settings.model)
+        corpus_dir = corpus_of_index(settings, manifest)
+    except IndexError_ as error:
+        print(f"{'missing' if isinstance(error, IndexMissing) else 'stale'}: {error}")
+        return EXIT_ERROR
+    if not corpus_dir.is_dir():
+        print(f"stale: the corpus folder {corpus_dir} is missing, so the build {build.name} cannot be checked")
+        return EXIT_ERROR
+    changed = changed_corpus_files(manifest, corpus_dir)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        print(f"stale: {build.name} in {index_dir} was built before {shown} changed in {corpus_dir}: run `faqbot index`")
+        return EXIT_ERROR
+    print(f"current: {build.name} in {index_dir} matches the corpus {corpus_dir} ({manifest['counts']['passages']} passages)")
+    return 0
+
+
 def cmd_index(args: argparse.Namespace) -> int:
+    if getattr(args, "check", False):
+        return cmd_index_check(args)
     from .embed import load_embedder
     from .index import build_index, read_manifest
 
@@ -148,9 +178,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """Ask questions one after another in the terminal (an empty line or Ctrl-D ends)."""
+    import time
+
     from .errors import InvalidQuestion
+    from .store import log_answer, open_store
 
     bot = _load_bot(args)
+    # --log: answers go to the same log as the server's (channel "cli"), for `faqbot report`.
+    store = open_store(bot.settings) if args.log else None
     documents = len({p.source for p in bot.index.passages})
     print(f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
           "An empty line or Ctrl-D quits.\n")
@@ -162,11 +197,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if not question.strip():
             return 0
+        started = time.perf_counter()
         try:
             answer = bot.ask(question)
         except InvalidQuestion as error:
             print(f"bot> {error}\n")
             continue
+        log_answer(store, answer, latency_ms=round((time.perf_counter() - started) * 1000, 3), channel="cli")
         print("bot> " + format_answer(answer).replace("\n", "\n     ") + "\n")
 
 
@@ -259,14 +296,18 @@ def _count(number: int, noun: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """Questions from the log that got no_answer or a thumbs-down, grouped by similarity."""
     from .report import ReportError, group_unanswered, load_similarity, write_export
-    from .store import Store
+    from .store import Store, database_target
 
     settings = _settings(args)
-    db_path = args.db if args.db is not None else settings.db_path
-    if not Path(db_path).is_file():
-        raise ReportError(f"no database at {db_path} (the server writes it; set FAQBOT_DB_PATH or use --db)")
+    target = args.db if args.db is not None else database_target(settings)
+    store = Store(target)
+    db_path = store.describe()
+    if store.backend == "sqlite" and not Path(str(store.path)).is_file():
+        raise ReportError(
+            f"no database at {db_path} (the server writes it; set FAQBOT_DB_PATH or FAQBOT_DB_URL, or use --db)"
+        )
     similarity = load_similarity(None if args.no_model else settings, threshold=args.similarity)
-    with Store(db_path) as store:
+    with store:
         groups = group_unanswered(store, similarity, limit=args.limit)
     if args.json:
         print(json.dumps([group.to_json() for group in groups], indent=2, default=str))
@@ -317,6 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index = commands.add_parser("index", parents=[common], help="build the index from the corpus")
+    index.add_argument(
+        "--check",
+        action="store_true",
+        help="build nothing: say whether the published build is current for the corpus (exit 0) or not (exit 1)",
+    )
     index.set_defaults(handler=cmd_index)
 
     ask = commands.add_parser("ask", parents=[common], help="ask one question")
@@ -332,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     chat = commands.add_parser("chat", parents=[common], help="ask questions interactively in the terminal")
+    chat.add_argument(
+        "--log", action="store_true", help="log the answers to the database, as the server does (for `faqbot report`)"
+    )
     chat.set_defaults(handler=cmd_chat)
 
     evaluation = commands.add_parser("eval", parents=[common], help="evaluate on JSONL question files")
@@ -376,7 +425,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="questions from the log that got no answer or a thumbs-down, grouped by similarity",
     )
-    report.add_argument("--db", type=Path, help="the SQLite log (env FAQBOT_DB_PATH, default ./faqbot.sqlite3)")
+    report.add_argument(
+        "--db",
+        help="the log: a SQLite file or a database URL (env FAQBOT_DB_URL or FAQBOT_DB_PATH, default ./faqbot.sqlite3)",
+    )
     report.add_argument(
         "--no-model",
         action="store_true",
@@ -401,10 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     from pydantic_settings import SettingsError
 
     from .errors import FAQBotError
+    from .store import StoreError
 
     try:
         return args.handler(args)
-    except FAQBotError as error:
+    except (FAQBotError, StoreError) as error:
         print(f"faqbot: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except ValidationError as error:  # a FAQBOT_* setting with a bad value
