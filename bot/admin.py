@@ -33,7 +33,7 @@ from fastapi.templating import Jinja2Templates
 
 from .assets import templates_dir
 from .report import DEFAULT_LIMIT, QuestionGroup, export_jsonl, group_unanswered, load_similarity
-from .store import Store
+from .store import AnswerStore
 
 __all__ = ["create_admin_router"]
 
@@ -80,10 +80,10 @@ def _authorized(request: Request, expected: bytes) -> bool:
 
 def create_admin_router(
     settings: Any,
-    get_store: Callable[[], Store],
+    get_store: Callable[[], AnswerStore],
     get_bot: Callable[[], Any | None],
 ) -> APIRouter:
-    """The /admin routes. `get_store` returns the app's Store; `get_bot` the loaded FAQBot or None."""
+    """The /admin routes. `get_store` returns the app's store; `get_bot` the loaded FAQBot or None."""
     router = APIRouter(include_in_schema=False)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html templates
 

@@ -96,7 +96,7 @@ class BuildWatcher:
         while not self._stop.wait(self.interval_s):
             try:
                 self.check()
-            except Exception:  # noqa: BLE001 - the watcher must outlive any one failure; logged
+            except Exception:
                 log.exception("checking for a new index build failed")
 
     def check(self) -> bool:

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .errors import FAQBotError
-from .store import Store
+from .store import AnswerStore
 from .text import content_terms, tokens
 
 __all__ = [
@@ -150,7 +150,7 @@ class QuestionGroup:
 # --------------------------------------------------------------------------- reading the log
 
 
-def collect_unanswered(store: Store, *, limit: int | None = DEFAULT_LIMIT) -> list[Asked]:
+def collect_unanswered(store: AnswerStore, *, limit: int | None = DEFAULT_LIMIT) -> list[Asked]:
     """Every question that got no_answer, and every thumbs-down, newest first (`limit` of each).
 
     A thumbs-down on a logged answer counts once with that answer: a no_answer
@@ -340,7 +340,7 @@ def _make_group(keys: list[str], texts: list[str], by_key: dict[str, list[Asked]
     )
 
 
-def group_unanswered(store: Store, similarity: Similarity, *, limit: int | None = DEFAULT_LIMIT) -> list[QuestionGroup]:
+def group_unanswered(store: AnswerStore, similarity: Similarity, *, limit: int | None = DEFAULT_LIMIT) -> list[QuestionGroup]:
     """`collect_unanswered` then `group_questions`: the report `faqbot report` and /admin show."""
     return group_questions(collect_unanswered(store, limit=limit), similarity)
 

@@ -582,6 +582,14 @@ def _install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def api_error(request: Request, exc: ApiError) -> Response:
         return _error_response(exc.status, exc.message, exc.detail)
 
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        # A page that reads the store (/admin) while the database is down: unavailable, not a bug.
+        warn_store_failure(f"{request.url.path} unavailable", exc)
+        return _error_response(
+            503, "The database is unavailable right now. Please try again shortly.", None, headers={"Retry-After": "5"}
+        )
+
     @app.exception_handler(_BodyTooLarge)
     async def body_too_large(request: Request, exc: _BodyTooLarge) -> Response:
         return _too_large_response(exc)

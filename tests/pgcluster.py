@@ -23,7 +23,8 @@ import pytest
 def postgres_bin() -> Path | None:
     """The newest `/usr/lib/postgresql/<version>/bin` that has initdb and pg_ctl, or None."""
     candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0,
     )
     for folder in reversed(candidates):
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
@@ -51,7 +52,18 @@ class PostgresCluster:
         subprocess.run([*self._as_postgres, *args], check=True, capture_output=True, timeout=120)
 
     def init(self) -> None:
-        self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+        self._run(
+            str(self.bin_dir / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import bot.cli as cli
+from bot import cli
 from bot.answer import FAQBot
 from bot.config import Settings
 from bot.server import create_app
@@ -76,7 +76,13 @@ def test_every_door_logs_the_same_row(tmp_path: Path, faq_bot: FAQBot):
 def test_a_store_that_is_down_costs_the_answer_nothing(tmp_path: Path, faq_bot: FAQBot):
     slack = FakeSlackAPI()
     # Nothing listens on port 9: every store call fails.
-    settings = door_settings(tmp_path, slack, db_url="postgresql://faqbot@127.0.0.1:9/faqbot", rate_limit="100/minute")
+    settings = door_settings(
+        tmp_path,
+        slack,
+        db_url="postgresql://faqbot@127.0.0.1:9/faqbot",
+        rate_limit="100/minute",
+        admin_token="admin-secret",
+    )
     try:
         with TestClient(create_app(settings, bot=faq_bot)) as client:
             answered = client.post("/api/ask", json={"question": QUESTION})
@@ -95,6 +101,8 @@ def test_a_store_that_is_down_costs_the_answer_nothing(tmp_path: Path, faq_bot: 
                 time.sleep(0.05)
             time.sleep(0.3)
             ready = client.get("/api/ready").json()
+            admin = client.get("/admin/export.jsonl", headers={"Authorization": "Bearer admin-secret"})
+            assert admin.status_code == 503 and "database" in admin.json()["error"]
     finally:
         slack.stop()
     assert len(slack.calls) == 1

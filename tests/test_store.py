@@ -287,7 +287,7 @@ def test_delivery_ids_are_forgotten_after_a_day(database: str):
 
 def test_a_rate_budget_is_shared_by_two_processes(database: str):
     now = [1_000.0]
-    clock = lambda: now[0]  # noqa: E731
+    clock = lambda: now[0]
     with Store(database, clock=clock) as a, Store(database, clock=clock) as b:
         taken = [(a if i % 2 else b).take_token("203.0.113.7", 8, 8 / 60).taken for i in range(14)]
         assert taken == [True] * 8 + [False] * 6

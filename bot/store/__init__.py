@@ -134,9 +134,7 @@ def warn_store_failure(what: str, error: StoreError, *, clock: Callable[[], floa
         log.warning("%s: %s (the store's failure count is in /api/ready)", what, error)
 
 
-def log_answer(
-    store: AnswerStore | None, answer: Answer, *, latency_ms: float | None, channel: str
-) -> str | None:
+def log_answer(store: AnswerStore | None, answer: Answer, *, latency_ms: float | None, channel: str) -> str | None:
     """Log an answer from any door; the answer's id, or None when the store failed (warned
     about and counted, never raised: the asker still gets the answer)."""
     if store is None:
