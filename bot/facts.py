@@ -526,6 +526,11 @@ def _find_qualifiers(sentence: str, clause: tuple[int, int], figures: list[tuple
                 stop = position
                 break
         phrase = sentence[start:stop].strip().rstrip(".,;:!?").strip()
+        # "for a deployable image on X is 15 GB": the verb before the figure ends the phrase.
+        words = phrase.split()
+        while len(words) > 2 and words[-1].lower() in _AUXILIARIES:
+            words.pop()
+        phrase = " ".join(words)
         if len(phrase.split()) >= 2:
             qualifiers.append(phrase)
     return qualifiers

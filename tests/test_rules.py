@@ -174,9 +174,9 @@ def test_a_plain_date_question(contoso):
 @pytest.mark.parametrize(
     ("today", "expected"),
     [
-        (dt.date(2026, 6, 1), "**June 30, 2026** is 29 days from today (June 1, 2026)."),
-        (dt.date(2026, 6, 30), "**June 30, 2026** is today."),
-        (dt.date(2026, 7, 1), "The deadline of **June 30, 2026** has passed (today is July 1, 2026)."),
+        (dt.date(2026, 6, 1), "Yes: **June 30, 2026** is 29 days from today (June 1, 2026)."),
+        (dt.date(2026, 6, 30), "Yes: **June 30, 2026** is today."),
+        (dt.date(2026, 7, 1), "No: the deadline of **June 30, 2026** has passed (today is July 1, 2026)."),
     ],
 )
 def test_a_deadline_against_today(contoso, today, expected):
@@ -202,11 +202,9 @@ def test_today_comes_from_the_setting(contoso, monkeypatch):
 def test_the_price_of_something_never_priced_is_an_honest_no_answer(contoso):
     answer = make_bot(contoso).ask("What is the price of the Enterprise support add-on?")
     assert answer.kind == "no_answer"
-    assert "doesn't give a price" in answer.answer
-    assert "**$49**" in answer.answer  # what the corpus does give, cited
-    assert answer.citations and answer.citations[0].quote.startswith("The Pro plan is priced")
-    assert answer.rule.name == "no_matching_figure"
-    assert numbers_are_grounded(answer)
+    # No list of the corpus's other prices: a refusal never shows a figure, so it can
+    # never refuse a figure and then give it.
+    assert "$" not in answer.answer and not NUMBER.search(answer.answer.split("\n\n")[0])
 
 
 def test_a_question_without_a_numeric_intent_goes_to_retrieval(contoso):
