@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.config import Settings
 from bot.records import Answer, Citation
@@ -301,6 +302,20 @@ def test_a_rate_budget_is_shared_by_two_processes(database: str):
         assert [a.take_token("203.0.113.7", 8, 8 / 60).taken for _ in range(9)] == [True] * 8 + [False]
 
 
+def test_idle_rate_buckets_are_forgotten(database: str, monkeypatch):
+    monkeypatch.setattr("bot.store._sql.PRUNE_BUCKETS_EVERY", 3)
+    now = [1_000.0]
+    with Store(database, clock=lambda: now[0]) as store:
+        store.take_token("old", 2, 1.0)
+        now[0] += 10  # "old" is full again: the same as no bucket
+        store.take_token("new", 2, 1.0)
+        assert store.take_token("new", 2, 1.0).taken  # the third take prunes buckets idle for 2 s
+        with store._transaction() as connection:
+            keys = connection.execute(sa.text("SELECT key FROM rate_buckets")).scalars().all()
+        assert keys == ["new"]
+        assert not store.take_token("new", 2, 1.0).taken
+
+
 def test_concurrent_takes_never_share_a_token(database: str):
     stores = [Store(database, clock=lambda: 5_000.0) for _ in range(2)]
     for store in stores:
@@ -395,8 +410,6 @@ def test_a_newer_schema_is_refused(database: str):
     with Store(database) as store:
         store._schema_ready = True  # write as a newer faqbot would have
         with store._transaction() as connection:
-            import sqlalchemy as sa
-
             connection.execute(sa.text("UPDATE schema_version SET version = :v"), {"v": SCHEMA_VERSION + 1})
     with Store(database) as store, pytest.raises(StoreError, match="newer than this faqbot"):
         store.ensure_schema()

@@ -56,6 +56,8 @@ DEFAULT_BUSY_TIMEOUT_S = 10.0
 RETRY_AFTER_S = 1.0
 """After a failure, calls fail at once for this long before the database is tried again."""
 DELIVERY_TTL_S = 86_400.0
+PRUNE_BUCKETS_EVERY = 1000
+"""Every this many takes, buckets idle long enough to be full again are deleted (a new one is the same)."""
 """Slack retries an event for about an hour; delivery ids are kept a day, then pruned."""
 _ADVISORY_LOCK_ID = 0x6661_7162_6F74  # "faqbot": serializes migrations on PostgreSQL
 
@@ -107,6 +109,7 @@ _V2 = [
         updated_at DOUBLE PRECISION NOT NULL,
         taken      INTEGER NOT NULL
     )""",
+    "CREATE INDEX IF NOT EXISTS rate_buckets_updated ON rate_buckets (updated_at)",
 ]
 MIGRATIONS: list[list[str]] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -179,6 +182,7 @@ class SqlStore:
         self._closed = False
         self._schema_ready = False
         self._down_until = 0.0
+        self._takes = 0
         self.failures = 0
         """How many calls failed because of the database (shown by /api/ready)."""
         self.last_failure: str | None = None
@@ -444,9 +448,21 @@ class SqlStore:
                 ),
                 {"key": key, "capacity": capacity, "now": self._clock(), "refill": refill_per_s},
             ).one()
+        self._takes += 1
+        if self._takes % PRUNE_BUCKETS_EVERY == 0:
+            self.forget_idle_buckets(capacity / refill_per_s)
         taken, tokens = bool(row[0]), float(row[1])
         wait = 0.0 if taken else max(0.0, (1.0 - tokens) / refill_per_s)
         return BucketResult(taken=taken, tokens=tokens, wait_s=wait)
+
+    def forget_idle_buckets(self, idle_s: float) -> int:
+        """Delete the rate buckets untouched for `idle_s` seconds (the time a bucket takes to
+        fill up: such a bucket is the same as a new one); the number deleted."""
+        with self._transaction() as connection:
+            result = connection.execute(
+                sa.text("DELETE FROM rate_buckets WHERE updated_at < :cutoff"), {"cutoff": self._clock() - idle_s}
+            )
+            return int(result.rowcount or 0)
 
     # ------------------------------------------------------------------ reads
 
