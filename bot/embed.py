@@ -209,6 +209,7 @@ class OnnxEmbedder:
         if not (model_dir / "tokenizer.json").is_file():
             raise FileNotFoundError(f"{model_dir} has no tokenizer.json: the onnx backend needs a fast tokenizer")
         self.name = name or str(model_dir)
+        self.model_dir = model_dir
         self.threads = default_threads(threads)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # Pad a batch to its longest text only (no fixed length), truncate as sentence-transformers does.

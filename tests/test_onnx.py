@@ -212,7 +212,12 @@ def test_load_and_ask_never_import_torch(onnx_cache, tmp_path):
     env.pop("FAQBOT_BACKEND", None)
     result = subprocess.run(
         [sys.executable, "-c", _QUERY_PATH, str(SHIPPED_CORPUS), str(tmp_path / "index")],
-        capture_output=True, text=True, env=env, cwd=REPO, check=True, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=True,
+        timeout=300,
     )
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["modules"] == []
