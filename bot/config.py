@@ -100,6 +100,19 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(None, description="Opens /admin (unanswered questions); off when unset.")
 
+    @field_validator("db_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Only the databases the store speaks; the message never shows the URL (it may hold a password)."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        scheme = value.get_secret_value().strip().partition("://")[0].lower()
+        if scheme not in ("postgresql", "postgres", "postgresql+psycopg", "sqlite"):
+            raise ValueError(
+                f"unsupported database {scheme!r}: use postgresql://user:password@host:5432/db or sqlite:///path"
+            )
+        return value
+
     @field_validator("cors_origins", "frame_ancestors", "trusted_proxies", mode="before")
     @classmethod
     def _string_list(cls, value: object) -> object:

@@ -473,3 +473,6 @@ def test_settings_choose_the_database(tmp_path: Path):
     assert sqlite_url.backend == "sqlite" and sqlite_url.path == tmp_path / "y.sqlite3"
     with pytest.raises(ValueError, match="unsupported database"):
         Store("mysql://u@h/db")
+    with pytest.raises(ValueError, match="unsupported database 'mysql'") as refused:
+        Settings(db_url="mysql://u:hunter2@h/db")
+    assert "hunter2" not in str(refused.value)
