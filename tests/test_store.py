@@ -473,6 +473,14 @@ def test_settings_choose_the_database(tmp_path: Path):
     assert sqlite_url.backend == "sqlite" and sqlite_url.path == tmp_path / "y.sqlite3"
     with pytest.raises(ValueError, match="unsupported database"):
         Store("mysql://u@h/db")
-    with pytest.raises(ValueError, match="unsupported database 'mysql'") as refused:
+    with pytest.raises(ValueError, match="unsupported database 'mysql'"):
         Settings(db_url="mysql://u:hunter2@h/db")
-    assert "hunter2" not in str(refused.value)
+
+
+def test_the_cli_names_a_bad_database_url_without_its_password(monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setenv("FAQBOT_DB_URL", "mysql://u:hunter2@h/db")
+    assert main(["report", "--no-model"]) == 1
+    error = capsys.readouterr().err
+    assert "FAQBOT_DB_URL" in error and "unsupported database 'mysql'" in error and "hunter2" not in error
