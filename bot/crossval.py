@@ -39,7 +39,7 @@ from .rules import RuleEngine
 MAX_FALSE_NO_ANSWER = 0.03
 # Inverse L2 strength of both logistic models (scikit-learn's C).
 RANKING_C = 1.0
-ABSTENTION_C = 0.1
+ABSTENTION_C = 0.01
 NEAR_DOMAIN_IDS = "near-domain-ids.txt"
 # Kinds whose answers the numeric rules layer decides: their top-1 is reported apart.
 RULE_KINDS = frozenset({"numeric", "arithmetic", "temporal", "check", "multi", "partial"})
@@ -69,10 +69,13 @@ class Question:
 
 @dataclass
 class Outcome:
-    """How one question went under a model: the top passage right, and declined or not."""
+    """How one question went under a model: the top passage right; declined by the
+    no-answer model (confidence below the threshold); declined end to end (the numeric
+    rules layer first, as `FAQBot.ask` decides)."""
 
     top1: bool
     declined: bool
+    declined_end_to_end: bool
     confidence: float
 
 
@@ -169,7 +172,7 @@ def fit_models(retriever: Retriever, questions: list[Question], threshold: float
             continue
         inner = fit_logistic(matrix[~test], labels[~test], ABSTENTION_FEATURES, c=ABSTENTION_C)
         out_of_fold[test] = inner.probability(matrix[test])
-    cut = choose_cut(out_of_fold, labels.astype(bool))
+    cut = choose_cut(out_of_fold, labels.astype(bool), MAX_FALSE_NO_ANSWER)
     model = FusionModel(ranking=ranking, abstention=shift_to_threshold(abstention, cut, threshold))
     return model, cut
 
@@ -184,16 +187,18 @@ def choose_cut(probability: np.ndarray, answerable: np.ndarray, max_false: float
 
 def outcomes(retriever: Retriever, questions: list[Question], model: FusionModel, threshold: float) -> list[Outcome]:
     """What the bot does on each question under `model`: whether the top passage is right,
-    and whether it declines, as `FAQBot.ask` decides: the numeric rules layer first (it may
-    answer with a figure or refuse), then confidence below `threshold`."""
+    whether the no-answer model declines (confidence below `threshold`), and whether the
+    bot declines end to end, as `FAQBot.ask` decides: the numeric rules layer first (it may
+    answer with a figure or refuse), then the no-answer model."""
     rules = RuleEngine(retriever, today=lambda: _TODAY)
     result = []
     for q in questions:
         hits, signals, confidence = retriever.rank(q.candidates, SEARCH_DEPTH, model)
         retrieval = Retrieval(q.item.question, q.candidates.searched, q.candidates.query_vector, hits, signals, confidence, {})
         ruled = rules.answer(q.searched, retrieval)
-        declined = confidence < threshold if ruled is None else ruled.kind == "no_answer"
-        result.append(Outcome(hits[0].passage_index in q.expected_rows, declined, confidence))
+        declined = confidence < threshold
+        end_to_end = declined if ruled is None else ruled.kind == "no_answer"
+        result.append(Outcome(hits[0].passage_index in q.expected_rows, declined, end_to_end, confidence))
     return result
 
 
@@ -213,11 +218,21 @@ def cross_validate(retriever: Retriever, questions: list[Question], threshold: f
 
 # --------------------------------------------------------------------------- tables
 
-COLUMNS = ("n", "top-1", "numeric top-1", "OOD declined", "near-domain declined", "false no-answer")
+COLUMNS = (
+    "n",
+    "top-1",
+    "numeric top-1",
+    "OOD declined",
+    "near-domain declined",
+    "false no-answer",
+    "with rules: OOD declined",
+    "with rules: false no-answer",
+)
 
 
 def metrics(questions: list[Question], results: list[Outcome]) -> dict[str, float | int | None]:
-    """top-1 of answerable retrieval items (numeric apart), declined shares."""
+    """top-1 of answerable retrieval items (numeric apart), declined shares by the no-answer
+    model alone and end to end with the numeric rules layer."""
 
     def share(selected: list[bool]) -> float | None:
         return round(sum(selected) / len(selected), 3) if selected else None
@@ -230,6 +245,8 @@ def metrics(questions: list[Question], results: list[Outcome]) -> dict[str, floa
         "OOD declined": share([o.declined for q, o in pairs if not q.answerable]),
         "near-domain declined": share([o.declined for q, o in pairs if not q.answerable and _near(q)]),
         "false no-answer": share([o.declined for q, o in pairs if q.answerable]),
+        "with rules: OOD declined": share([o.declined_end_to_end for q, o in pairs if not q.answerable]),
+        "with rules: false no-answer": share([o.declined_end_to_end for q, o in pairs if q.answerable]),
     }
 
 
