@@ -217,6 +217,10 @@ def _parse_rate(text: str) -> tuple[str | None, str | None, int]:
 # ---------------------------------------------------------------------------
 
 _NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
+_RANGE = re.compile(
+    r"(?<![\w.,/:$€£¥₹-])(?P<low>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?:\s+to\s+|\s?[-–]\s?)"
+    r"(?P<high>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\w.,/:-])"
+)
 _VALID_NUMBER = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 # "one" is left out on purpose: "one of the most", "into one offering" and
 # "no one" make it a pronoun or article far more often than a count.
@@ -615,6 +619,21 @@ def _find_figures(sentence: str) -> list[_Found]:
             unit = sentence[words[0].start() : words[-1].end()]
             item = _Found("quantity", match.start("text"), match.end("text"), unit=unit)
             claim(item, match.start(), words[-1].end())
+
+    # A range with one unit ("15 to 30 minutes", "8-12 weeks") is one figure; its value is the
+    # upper bound, its text the whole range.
+    for match in _RANGE.finditer(sentence):
+        if _overlaps(match.start(), match.end(), taken) or _names_a_thing(_previous_word(sentence, match.start())):
+            continue
+        unit = _unit_after(sentence, match.end(), False, taken)
+        if unit is None or unit[0] == "percent" and "%" in sentence[match.end() : match.end() + 1]:
+            continue
+        unit_text, unit_end = unit
+        high = float(match.group("high").replace(",", ""))
+        if float(match.group("low").replace(",", "")) >= high:
+            continue  # "50-50": a ratio, not a range
+        period, per, _ = _parse_rate(sentence[unit_end:])
+        claim(_Found("quantity", match.start(), unit_end, high, period=period, per=per, unit=unit_text), match.start(), unit_end)
 
     numbers: list[tuple[int, int, float, bool]] = []
     for match in _NUMBER_TOKEN.finditer(sentence):

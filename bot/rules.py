@@ -677,7 +677,9 @@ class RuleEngine:
         else:
             text = f"No: the FAQ doesn't give {stated.fact.text}. It gives:\n" + "\n".join(f"- {_describe(f)}" for f in facts)
         name = "figure_check_yes" if agreeing else "figure_check_no"
-        answer = self._rule_answer(question, retrieval, name, agreeing or facts, text, [], confidence)
+        # The comparison is the step shown: the question's figure against the FAQ's.
+        steps = [f"{stated.fact.text} {_relation(fact, stated, capability, ok)} {fact.text}" for fact, ok in verdicts]
+        answer = self._rule_answer(question, retrieval, name, agreeing or facts, text, steps, confidence)
         return answer.model_copy(update={"citations": self._citations(agreeing + [f for f in facts if f not in agreeing], retrieval)})
 
     # ------------------------------------------------------------------ answers
@@ -928,6 +930,16 @@ class RuleEngine:
         return citations
 
 
+def _relation(fact: Fact, stated: Stated, capability: bool, agrees: bool) -> str:
+    """How the stated figure compares with the FAQ's, as shown in the steps."""
+    if fact.kind == "quantity" and capability and (_UPPER_LIMIT.search(fact.clause) or _LOWER_LIMIT.search(fact.clause)):
+        upper = bool(_UPPER_LIMIT.search(fact.clause))
+        return ("≤ (up to)" if agrees else "> (up to)") if upper else ("≥ (at least)" if agrees else "< (at least)")
+    if agrees:
+        return "is within" if stated.month_only else "="
+    return "is not" if stated.month_only else "≠"
+
+
 def _agrees(fact: Fact, stated: Stated, capability: bool) -> bool:
     """Whether the FAQ's `fact` says what the question states."""
     said = stated.fact
@@ -949,6 +961,9 @@ def _agrees(fact: Fact, stated: Stated, capability: bool) -> bool:
                 return False
             value *= factor
         return abs(value - said.value) < 0.005
+    if span := re.match(r"([\d,.]+)\s*(?:to|-|–)\s*([\d,.]+)", fact.text):
+        low, high = (float(n.replace(",", "")) for n in span.groups())
+        return low <= said.value <= high  # "Does it take 20 minutes?" against "15 to 30 minutes"
     if capability and _UPPER_LIMIT.search(fact.clause):
         return said.value <= fact.value  # "Can I join 500 clusters?" against "up to 1,000"
     if capability and _LOWER_LIMIT.search(fact.clause):
