@@ -3,6 +3,7 @@ real app served by uvicorn (fake-embedder bot) on a free 127.0.0.1 port."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -34,6 +35,24 @@ SHOP_PAGE = """<!doctype html><html><head><title>Shop</title>
 </body></html>"""
 
 
+def embed_page(request) -> HTMLResponse:
+    """A host page for the widget, built from the query: `data-*` parameters become the script
+    tag's attributes, `html_lang` the page's <html lang>, `strings` (JSON) window.faqbotStrings."""
+    query = request.query_params
+    attributes = "".join(f' {name}="{html.escape(value)}"' for name, value in query.items() if name.startswith("data-"))
+    lang = f' lang="{html.escape(query["html_lang"])}"' if "html_lang" in query else ""
+    strings = ""
+    if "strings" in query:
+        catalogs = json.dumps(json.loads(query["strings"])).replace("<", "\\u003c")
+        strings = f"<script>window.faqbotStrings = {catalogs};</script>"
+    bot = request.app.state.bot_url
+    return HTMLResponse(
+        f"<!doctype html><html{lang}><head><title>Host</title></head><body><h1>A host page</h1>"
+        f"<p><a href='#top'>A link on the page</a></p>{strings}"
+        f'<script src="{bot}/widget.js"{attributes} defer></script></body></html>'
+    )
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """The bot's server, and `live.shop`: another site that embeds the widget.
@@ -55,8 +74,12 @@ def live(tmp_path_factory):
     server.app = create_app(settings, bot=bot)
     server.settings = settings
     shop.app = Starlette(
-        routes=[Route("/shop.html", lambda request: HTMLResponse(SHOP_PAGE.replace("{bot}", server.url)))]
+        routes=[
+            Route("/shop.html", lambda request: HTMLResponse(SHOP_PAGE.replace("{bot}", server.url))),
+            Route("/embed.html", embed_page),
+        ]
     )
+    shop.app.state.bot_url = server.url
     server.shop = shop
     with server, shop:
         yield server
@@ -183,9 +206,7 @@ def test_thumbs_up_is_recorded_in_the_database(live, watched):
     answer = bot_answers(page).last
     answer.get_by_role("button", name="Helpful", exact=True).click()
     sync_api.expect(answer.locator(".feedback")).to_contain_text("recorded")
-    sync_api.expect(answer.get_by_role("button", name="Helpful", exact=True)).to_have_attribute(
-        "aria-pressed", "true"
-    )
+    sync_api.expect(answer.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
     with Store(live.settings.db_path) as store:
         entries = store.feedback(rating="up")
         assert entries and entries[0].question == QUESTION
@@ -349,7 +370,9 @@ def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watche
     assert len(cors_warnings) == 1 and refused in cors_warnings[0]
     # ...and the server logs the refused origin, once however often it is refused.
     logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]
-    assert logged == [f"refused a cross-origin request from {refused!r}: add it to FAQBOT_CORS_ORIGINS to let a widget there ask"]
+    assert logged == [
+        f"refused a cross-origin request from {refused!r}: add it to FAQBOT_CORS_ORIGINS to let a widget there ask"
+    ]
 
 
 def test_the_api_docs_render_with_no_network(live, browser):
@@ -376,3 +399,423 @@ def test_the_api_docs_render_with_no_network(live, browser):
     sync_api.expect(page.locator(".opblock-summary-path", has_text="/api/ask")).to_have_count(1)
     context.close()
     assert outside == [] and errors == []
+
+
+# ---------------------------------------------------------------------- issue 17: polish, feedback, handoff
+
+
+def embed_url(live, **query: str) -> str:
+    """The host page on the allowed origin, with `data_lang="de"` as data-lang="de" and so on."""
+    from urllib.parse import urlencode
+
+    params = {
+        name.replace("data_", "data-", 1) if name.startswith("data_") else name: value for name, value in query.items()
+    }
+    return f"{live.shop.url}/embed.html?{urlencode(params)}"
+
+
+def crafted_answer(**fields) -> dict:
+    """An /api/ask reply as the server sends it, for answers the fake-embedder bot would not give."""
+    answer = {
+        "question": "q",
+        "answer": "The base offer includes both modules.",
+        "kind": "retrieval",
+        "confidence": 0.9,
+        "citations": [
+            {
+                "passage_id": "guide#what-is-included",
+                "doc_title": "Product guide",
+                "section": "Licensing",
+                "question": "What is included?",
+                "quote": "The base offer includes both modules.",
+                "source": "guide.md",
+                "line_start": 3,
+                "line_end": 5,
+                "anchor": "what-is-included",
+                "url": "https://docs.example.com/product/guide",
+                "score": 0.9,
+            }
+        ],
+        "related": [],
+        "rule": None,
+        "timings_ms": {},
+        "answer_id": "answer-1",
+    }
+    answer.update(fields)
+    return answer
+
+
+class FakeApi:
+    """Fulfils /api/ask (and /api/feedback) with crafted replies and keeps every request body."""
+
+    def __init__(self, page, answers, feedback=None) -> None:
+        self.answers = list(answers)
+        self.feedback_replies = feedback
+        self.asked: list[dict] = []
+        self.votes: list[dict] = []
+        page.route("**/api/ask", self._ask)
+        if feedback is not None:
+            page.route("**/api/feedback", self._feedback)
+
+    def _ask(self, route) -> None:
+        self.asked.append(route.request.post_data_json)
+        reply = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(reply))
+
+    def _feedback(self, route) -> None:
+        body = route.request.post_data_json
+        self.votes.append(body)
+        reply = {"id": 1, "answer_id": body["answer_id"], "rating": body["rating"]}
+        reply.update(self.feedback_replies(body))
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(reply))
+
+
+def in_panel(page) -> bool:
+    return page.evaluate(
+        shadow_js("const a = root.activeElement; return !!a && root.querySelector('[role=dialog]').contains(a);")
+    )
+
+
+def focus_is_visible(page) -> bool:
+    """The focused control draws an outline or a ring (a box shadow) that shows where the focus is."""
+    return page.evaluate(
+        shadow_js(
+            "const s = getComputedStyle(root.activeElement);"
+            "return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';"
+        )
+    )
+
+
+def test_phone_fields_are_at_least_16px(live, browser):
+    """iOS zooms the page into a text field under 16px: the composer and the comment box are 16px."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        dialog = open_widget(page, live.url + "/")
+        size = dialog.locator("textarea").evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+        assert size >= 16
+        send(page, QUESTION)
+        bot_answers(page).last.get_by_role("button", name="Not helpful").click()
+        comment = dialog.get_by_label("Tell us more (optional)")
+        sync_api.expect(comment).to_be_visible()
+        assert comment.evaluate("t => parseFloat(getComputedStyle(t).fontSize)") >= 16
+    finally:
+        context.close()
+
+
+def test_desktop_composer_keeps_its_size(live, watched):
+    page = watched.page
+    dialog = open_widget(page, live.url + "/")
+    assert dialog.locator("textarea").evaluate("t => parseFloat(getComputedStyle(t).fontSize)") < 16
+
+
+def test_tab_stays_in_the_open_panel_and_escape_returns_to_the_launcher(live, watched):
+    page = watched.page
+    open_widget(page, embed_url(live))  # the host page has a link of its own to escape to
+    send(page, QUESTION)
+    sync_api.expect(bot_answers(page).last.locator(".thumb")).to_have_count(2)
+    page.locator("[role=dialog] textarea").focus()
+
+    for key in ["Tab"] * 40 + ["Shift+Tab"] * 40:
+        page.keyboard.press(key)
+        assert in_panel(page), f"{key} left the open panel"
+        assert focus_is_visible(page), f"the focus is not visible on {focused(page)}"
+    # It went round: from the last control back to the first, and the other way.
+    stops = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        stops.add(focused(page))
+    assert {"textarea", "button", "a"} <= stops
+
+    page.keyboard.press("Escape")
+    sync_api.expect(page.get_by_role("dialog")).to_be_hidden()
+    assert focused(page) == "launcher", "Escape closes and returns the focus to the launcher"
+
+
+def luminance(css_color: str) -> float:
+    red, green, blue = (int(part) for part in css_color[css_color.index("(") + 1 : -1].split(",")[:3])
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(first: str, second: str) -> float:
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "theme", "dark"),
+    [
+        ("dark", None, True),  # auto follows the system
+        ("light", None, False),
+        ("dark", "light", False),  # the attribute wins
+        ("light", "dark", True),
+        ("dark", "auto", True),
+    ],
+)
+def test_dark_mode(live, browser, scheme, theme, dark):
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        query = {"data_theme": theme} if theme else {}
+        dialog = open_widget(page, embed_url(live, **query))
+        background = dialog.evaluate("d => getComputedStyle(d).backgroundColor")
+        assert (luminance(background) < 0.1) is dark
+        bubble = dialog.locator(".greeting .bubble")
+        colors = bubble.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+        assert contrast(*colors) >= 4.5, f"text {colors[0]} on {colors[1]} is hard to read"
+    finally:
+        context.close()
+
+
+def widget_strings(page) -> dict:
+    return page.evaluate(
+        shadow_js(
+            "const q = s => root.querySelector(s);"
+            "return {lang: q('.faqbot').lang, launcher: q('[data-faqbot-launcher]').getAttribute('aria-label'),"
+            " title: q('h2').textContent, placeholder: q('textarea').placeholder,"
+            " send: q('button[type=submit]').getAttribute('aria-label'), greeting: q('.greeting').textContent};"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"data_lang": "de"}, {"html_lang": "de"}, {"html_lang": "de-AT"}, {"data_lang": "DE-ch", "html_lang": "en"}],
+    ids=["data-lang", "html-lang", "html-lang-region", "data-lang-wins"],
+)
+def test_german_strings(live, watched, query):
+    page = watched.page
+    page.goto(embed_url(live, **query))
+    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Hilfe-Chat öffnen")
+    page.locator("[data-faqbot-launcher]").click()
+    strings = widget_strings(page)
+    assert strings["lang"] == "de"
+    assert strings["title"] == "Hilfe" and strings["placeholder"] == "Ihre Frage…"
+    assert strings["send"] == "Frage senden" and "Stellen Sie mir eine Frage" in strings["greeting"]
+    assert strings["launcher"] == "Hilfe-Chat schließen"
+
+
+def test_german_feedback_and_answer_labels(live, watched):
+    page = watched.page
+    open_widget(page, embed_url(live, data_lang="de"))
+    send(page, QUESTION)
+    answer = bot_answers(page).last
+    sync_api.expect(answer.locator(".label").first).to_have_text("Quellen")
+    answer.get_by_role("button", name="Nicht hilfreich").click()
+    sync_api.expect(answer.get_by_role("button", name="Falsche Antwort")).to_be_visible()
+    sync_api.expect(answer.get_by_label("Erzählen Sie uns mehr (optional)")).to_be_visible()
+
+
+def test_english_by_default_and_when_asked_for(live, watched):
+    page = watched.page
+    page.goto(embed_url(live, html_lang="de", data_lang="en"))
+    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Open help chat")
+    page.goto(embed_url(live, html_lang="sw"))  # no catalog for Swahili: English
+    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Open help chat")
+
+
+def test_a_language_added_by_the_host_page(live, watched):
+    """window.faqbotStrings adds a catalog without editing the widget; a key it leaves out is English."""
+    page = watched.page
+    french = {"fr": {"openChat": "Ouvrir l'aide", "greeting": "Bonjour <b>!</b>", "sendQuestion": 42}}
+    page.goto(embed_url(live, html_lang="fr-FR", strings=json.dumps(french)))
+    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Ouvrir l'aide")
+    page.locator("[data-faqbot-launcher]").click()
+    strings = widget_strings(page)
+    assert strings["lang"] == "fr"
+    assert strings["greeting"] == "Bonjour <b>!</b>", "catalog text is text, not HTML"
+    assert strings["send"] == "Send question", "a missing (or non-text) key falls back to English"
+
+
+def test_thumbs_down_asks_why_and_a_new_vote_replaces_the_old(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    votes: list[dict] = []
+    page.on(
+        "request",
+        lambda request: votes.append(request.post_data_json) if request.url.endswith("/api/feedback") else None,
+    )
+    send(page, QUESTION)
+    answer = bot_answers(page).last
+    up = answer.get_by_role("button", name="Helpful", exact=True)
+    down = answer.get_by_role("button", name="Not helpful")
+    comment = answer.get_by_label("Tell us more (optional)")
+    sync_api.expect(answer.get_by_role("button", name="Outdated")).to_have_count(0)
+
+    down.click()
+    sync_api.expect(down).to_have_attribute("aria-pressed", "true")
+    reasons = answer.locator(".feedback-more .chip")
+    sync_api.expect(reasons).to_have_text(["Wrong answer", "Outdated", "Not what I asked"])
+    sync_api.expect(comment).to_be_visible()
+    assert page.locator("[role=dialog] textarea").count() == 1, "the question box stays the one textarea"
+
+    answer.get_by_role("button", name="Outdated").click()  # one click sends the reason
+    sync_api.expect(answer.get_by_role("button", name="Outdated")).to_have_attribute("aria-pressed", "true")
+    sync_api.expect(answer.locator(".feedback-status")).to_contain_text("Thanks")
+    comment.fill("The price changed in May.")
+    comment.press("Enter")
+    sync_api.expect(comment).to_have_count(0)
+    sync_api.expect(answer.locator(".feedback-status")).to_contain_text("helps us improve")
+
+    up.click()  # changed their mind
+    sync_api.expect(up).to_have_attribute("aria-pressed", "true")
+    sync_api.expect(down).to_have_attribute("aria-pressed", "false")
+    sync_api.expect(answer.locator(".feedback-more")).to_be_hidden()
+    up.click()  # the same vote again sends nothing
+    page.wait_for_timeout(200)
+
+    answer_id = votes[0]["answer_id"]
+    assert [(vote["answer_id"], vote["rating"], vote.get("comment")) for vote in votes] == [
+        (answer_id, "down", None),
+        (answer_id, "down", "Outdated"),
+        (answer_id, "down", "Outdated: The price changed in May."),
+        (answer_id, "up", None),
+    ]
+    with Store(live.settings.db_path) as store:
+        entries = store.feedback(answer_id=answer_id)
+    assert [(entry.rating, entry.comment) for entry in entries] == [("up", None)], "the last vote counts, once"
+
+    page.reload()  # the vote survives a reload too
+    sync_api.expect(bot_answers(page).last.get_by_role("button", name="Helpful", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+HANDOFF = {"url": "https://support.example.com/contact?from=bot", "label": "Talk to our support team"}
+
+
+def test_handoff_link_when_the_answer_has_one(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    FakeApi(
+        page,
+        [
+            crafted_answer(
+                kind="no_answer", answer="I couldn't find an answer to that.", citations=[], handoff=HANDOFF
+            ),
+            crafted_answer(answer_id="answer-2"),
+            crafted_answer(answer_id="answer-3", handoff={"url": "javascript:alert(1)", "label": "Click"}),
+            crafted_answer(answer_id="answer-4", handoff={"url": "mailto:help@example.com", "label": ""}),
+        ],
+    )
+    send(page, "Can I talk to a person?")
+    link = bot_answers(page).last.locator("a.handoff")
+    sync_api.expect(link).to_have_text(HANDOFF["label"])
+    assert link.get_attribute("href") == HANDOFF["url"]
+    send(page, "What is included?")
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    sync_api.expect(bot_answers(page).last.locator(".handoff")).to_have_count(0)
+    send(page, "again")
+    sync_api.expect(bot_answers(page)).to_have_count(3)
+    sync_api.expect(bot_answers(page).last.locator(".handoff")).to_have_count(0)
+    send(page, "once more")
+    mail = bot_answers(page).nth(3).locator("a.handoff")
+    sync_api.expect(mail).to_have_text("Contact support")  # no label: the catalog's
+    assert mail.get_attribute("href") == "mailto:help@example.com"
+    page.reload()
+    sync_api.expect(bot_answers(page).first.locator("a.handoff")).to_have_text(HANDOFF["label"])
+    assert watched.dialogs == []
+
+
+def test_handoff_after_a_thumbs_down_when_the_server_offers_one(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    api = FakeApi(
+        page, [crafted_answer()], feedback=lambda vote: {"handoff": HANDOFF} if vote["rating"] == "down" else {}
+    )
+    send(page, "What is included?")
+    answer = bot_answers(page).last
+    sync_api.expect(answer.locator(".handoff")).to_have_count(0)
+    answer.get_by_role("button", name="Not helpful").click()
+    sync_api.expect(answer.locator(".feedback-area a.handoff")).to_have_text(HANDOFF["label"])
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    sync_api.expect(answer.locator(".handoff")).to_have_count(0)
+    assert [vote["rating"] for vote in api.votes] == ["down", "up"]
+
+
+def test_conversation_id_goes_back_with_the_next_question_until_a_new_conversation(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    api = FakeApi(
+        page,
+        [
+            crafted_answer(conversation_id="conv-1"),
+            crafted_answer(answer_id="answer-2", conversation_id="conv-1"),
+            crafted_answer(answer_id="answer-3", conversation_id="conv-1"),
+            crafted_answer(answer_id="answer-4", conversation_id="conv-2"),
+            crafted_answer(answer_id="answer-5"),  # a server that knows no conversations
+        ],
+    )
+    send(page, "How much is it for new customers?")
+    sync_api.expect(bot_answers(page)).to_have_count(1)
+    send(page, "and for existing ones?")
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    page.reload()  # kept per tab
+    send(page, "and per year?")
+    sync_api.expect(bot_answers(page)).to_have_count(3)
+    page.get_by_role("button", name="Start a new conversation").click()
+    sync_api.expect(bot_answers(page)).to_have_count(0)
+    send(page, "Something else")
+    sync_api.expect(bot_answers(page)).to_have_count(1)
+    send(page, "and then?")
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    assert [body.get("conversation_id") for body in api.asked] == [None, "conv-1", "conv-1", None, "conv-2"]
+    assert all(body["question"] and body["top_k"] == 3 for body in api.asked)
+
+
+def test_the_real_server_takes_the_conversation_id(live, watched):
+    """Whether or not the server keeps conversations yet, a question that carries one is answered."""
+    page = watched.page
+    open_widget(page, live.url + "/")
+    send(page, QUESTION)
+    sync_api.expect(bot_answers(page)).to_have_count(1)
+    # A conversation the tab kept (from this server, or from one that keeps conversations).
+    page.evaluate(
+        "() => { const key = Object.keys(sessionStorage).find(k => k.startsWith('faqbot:'));"
+        " const state = JSON.parse(sessionStorage.getItem(key)); state.conversationId = 'kept-1';"
+        " sessionStorage.setItem(key, JSON.stringify(state)); }"
+    )
+    page.reload()
+    asked: list[dict] = []
+    page.on(
+        "request", lambda request: asked.append(request.post_data_json) if request.url.endswith("/api/ask") else None
+    )
+    send(page, QUESTION)
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    sync_api.expect(page.locator("[role=dialog] .msg.error")).to_have_count(0)
+    assert asked and asked[0]["conversation_id"] == "kept-1"
+
+
+def test_relative_links_are_resolved_against_the_cited_document(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    text = (
+        "See [the transition FAQ](transition-faqs.md#pricing), [setup](../setup/start.md) and "
+        "[the portal](https://portal.example.com/x). ![A diagram](media/diagram.png) "
+        "[bad](javascript:alert(1))"
+    )
+    without_url = crafted_answer(answer_id="answer-2", answer="Read [the other FAQ](other.md).")
+    without_url["citations"] = [dict(without_url["citations"][0], url=None)]
+    FakeApi(page, [crafted_answer(answer=text), without_url])
+    send(page, "What is included?")
+    bubble = bot_answers(page).last.locator(".bubble")
+    links = bubble.locator("a")
+    sync_api.expect(links).to_have_count(3)
+    assert [links.nth(i).get_attribute("href") for i in range(3)] == [
+        "https://docs.example.com/product/transition-faqs#pricing",
+        "https://docs.example.com/setup/start",
+        "https://portal.example.com/x",
+    ]
+    sync_api.expect(bubble).to_contain_text("A diagram")
+    sync_api.expect(bubble).to_contain_text("bad")
+    assert page.evaluate(shadow_js("return root.querySelectorAll('.bubble img').length")) == 0
+
+    send(page, "And the other one?")  # no document URL to resolve against: plain text
+    other = bot_answers(page).last.locator(".bubble")
+    sync_api.expect(other).to_have_text("Read the other FAQ.")
+    sync_api.expect(other.locator("a")).to_have_count(0)
