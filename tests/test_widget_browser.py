@@ -819,3 +819,26 @@ def test_relative_links_are_resolved_against_the_cited_document(live, watched):
     other = bot_answers(page).last.locator(".bubble")
     sync_api.expect(other).to_have_text("Read the other FAQ.")
     sync_api.expect(other.locator("a")).to_have_count(0)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_in_the_widget(live, browser, scheme):
+    """axe-core (the copy axe-playwright-python ships) on the open widget with an answer, the
+    reasons after a thumbs-down and a handoff link, in both colour schemes."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright", reason="axe-playwright-python is missing")
+    context = browser.new_context(color_scheme=scheme, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        open_widget(page, embed_url(live))
+        send(page, QUESTION)
+        answer = bot_answers(page).last
+        answer.get_by_role("button", name="Not helpful").click()
+        sync_api.expect(answer.get_by_label("Tell us more (optional)")).to_be_visible()
+        FakeApi(page, [crafted_answer(kind="no_answer", answer="I couldn't find an answer.", handoff=HANDOFF)])
+        send(page, "Can I talk to a person?")
+        sync_api.expect(bot_answers(page).last.locator("a.handoff")).to_be_visible()
+        page.wait_for_timeout(300)  # let the smooth scroll settle
+        results = axe_module.Axe().run(page, context="[data-faqbot]")
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
