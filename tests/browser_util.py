@@ -1,18 +1,20 @@
 """Helpers for the browser tests: the real app served by uvicorn in a thread, and headless Chromium.
 
-Also regenerates the README screenshot with the real model and corpus:
+Also regenerates the README screenshots with the real model and corpus:
 
     .venv/bin/python -m tests.browser_util docs/widget.png
+    .venv/bin/python -m tests.browser_util --dark docs/widget-dark.png
 """
 
 from __future__ import annotations
 
+import argparse
 import socket
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags that work on a machine with no outside network and no GPU (see the machine notes).
@@ -51,7 +53,7 @@ class LiveServer:
         self._server = None
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> LiveServer:
+    def __enter__(self) -> Self:
         import uvicorn
 
         if self.app is None:
@@ -82,8 +84,12 @@ def shadow_js(body: str) -> str:
     return f"() => {{ const root = document.querySelector('[data-faqbot]').shadowRoot; {body} }}"
 
 
-def screenshot(target: Path, question: str = "Do I need a license to use Customer Insights?") -> None:
-    """The widget answering `question` on the demo page, with the real model and corpus."""
+def screenshot(
+    target: Path, question: str = "Do I need a license to use Customer Insights?", *, dark: bool = False
+) -> None:
+    """The widget answering `question` on the demo page, with the real model and corpus.
+
+    `dark` shows it in a dark colour scheme, after a thumbs-down (the reasons it offers then)."""
     import os
 
     from playwright.sync_api import sync_playwright
@@ -98,12 +104,20 @@ def screenshot(target: Path, question: str = "Do I need a license to use Custome
         app = create_app(settings, bot=FAQBot.load(settings=settings))
         with LiveServer(app) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+            page = browser.new_page(
+                viewport={"width": 1280, "height": 900},
+                device_scale_factor=1,
+                color_scheme="dark" if dark else "light",
+            )
             page.goto(server.url + "/")
             page.click("[data-faqbot-launcher]")
             page.fill("[role=dialog] textarea", question)
             page.keyboard.press("Enter")
             page.wait_for_selector("[role=dialog] .citation")
+            if dark:
+                page.click("[role=dialog] .thumb[data-rating=down]")
+                page.wait_for_selector("[role=dialog] .feedback-more .chip")
+                page.locator("[role=dialog] .feedback-more").scroll_into_view_if_needed()
             page.wait_for_timeout(800)  # let the smooth scroll settle
             target.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(target))
@@ -111,4 +125,11 @@ def screenshot(target: Path, question: str = "Do I need a license to use Custome
 
 
 if __name__ == "__main__":
-    screenshot(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/widget.png"))
+    parser = argparse.ArgumentParser(description="Take a screenshot of the widget answering on the demo page.")
+    parser.add_argument(
+        "target", nargs="?", type=Path, help="the PNG to write (docs/widget.png, or with --dark docs/widget-dark.png)"
+    )
+    parser.add_argument("--dark", action="store_true", help="a dark colour scheme, after a thumbs-down")
+    arguments = parser.parse_args()
+    default = Path("docs/widget-dark.png" if arguments.dark else "docs/widget.png")
+    screenshot(arguments.target or default, dark=arguments.dark)
