@@ -46,6 +46,10 @@ from .text import content_terms, tokens
 
 # How many passages each source (dense per view, BM25) proposes as candidates.
 CANDIDATES = 50
+# A question this similar to an FAQ question (question view) is that question asked (near)
+# verbatim: its passage ranks first whatever the other evidence. Not fitted: the labelled
+# questions are paraphrases, and asking the FAQ's own question must always find it.
+VERBATIM_SIMILARITY = 0.97
 # FAQ questions sampled to measure the corpus's own question-to-answer scores.
 SELF_SCORE_SAMPLE = 2_000
 
@@ -216,10 +220,7 @@ class Retriever:
         self._own_scale = self._self_scores()
 
         self._vocabulary = Counter(word for p in passages for word in tokens(passage_search_text(p)))
-        self._speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-        for word, count in self._vocabulary.items():
-            if word.isalpha():
-                self._speller.create_dictionary_entry(word, count)
+        self._speller: SymSpell | None = None  # built at the first unknown word (see `_closest_known_word`)
         self._corrections: dict[str, str | None] = {}
 
     def _self_scores(self) -> tuple[float, float]:
@@ -266,6 +267,14 @@ class Retriever:
     def _closest_known_word(self, word: str) -> str | None:
         if _stemmer.stemWord(word) in self._document_frequency:
             return None  # another form of a known word ("solution" for "solutions")
+        if self._speller is None:
+            # Building the deletes dictionary costs ~0.1 s per 1,000 words, so a corpus whose
+            # questions are all spelled right never pays it; lookups then take well under 1 ms.
+            speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+            for known, count in self._vocabulary.items():
+                if known.isalpha():
+                    speller.create_dictionary_entry(known, count)
+            self._speller = speller
         limit = 2 if len(word) >= 8 else 1
         found = self._speller.lookup(word, Verbosity.TOP, max_edit_distance=limit)
         return found[0].term if found else None
@@ -324,6 +333,14 @@ class Retriever:
         if len(candidates.rows) == 0:
             return [], {}, 0.0
         probability = model.ranking.probability(candidates.features)
+        verbatim = (candidates.column("dense_question") >= VERBATIM_SIMILARITY) & (candidates.column("is_section") == 0)
+        if verbatim.any():
+            best = int(np.flatnonzero(verbatim)[np.argmax(candidates.column("dense_question")[verbatim])])
+            probability = probability.copy()
+            probability[best] = max(float(probability.max()), float(probability[best]))
+            probability[np.arange(len(probability)) != best] = np.minimum(
+                probability[np.arange(len(probability)) != best], np.nextafter(probability[best], 0)
+            )
         order = np.argsort(-probability, kind="stable")
         signals = self.abstention_signals(candidates, probability)
         row = np.array([signals[name] for name in ABSTENTION_FEATURES])
