@@ -622,9 +622,9 @@ def test_english_by_default_and_when_asked_for(live, watched):
 def test_a_language_added_by_the_host_page(live, watched):
     """window.faqbotStrings adds a catalog without editing the widget; a key it leaves out is English."""
     page = watched.page
-    french = {"fr": {"openChat": "Ouvrir l'aide", "greeting": "Bonjour <b>!</b>", "sendQuestion": 42}}
+    french = {"fr": {"openChat": "Ouvrir le chat d'aide", "greeting": "Bonjour <b>!</b>", "sendQuestion": 42}}
     page.goto(embed_url(live, html_lang="fr-FR", strings=json.dumps(french)))
-    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Ouvrir l'aide")
+    sync_api.expect(page.locator("[data-faqbot-launcher]")).to_have_attribute("aria-label", "Ouvrir le chat d'aide")
     page.locator("[data-faqbot-launcher]").click()
     strings = widget_strings(page)
     assert strings["lang"] == "fr"

@@ -24,9 +24,11 @@
  * German ship). To add one, either add an entry to STRINGS keyed by its language
  * code, or define it on the host page before this script, without editing it:
  *
- *   <script>window.faqbotStrings = { fr: { greeting: "Bonjour !", send: "Envoyer la question", ... } };</script>
+ *   <script>window.faqbotStrings = { fr: { openChat: "Ouvrir le chat d'aide", sendQuestion: "Envoyer la question", ... } };</script>
  *
- * A key left out falls back to English.
+ * The keys are those of STRINGS.en; a key left out falls back to English. data-lang picks the
+ * language (else <html lang>; "fr-CA" finds "fr"). Keep the word "chat" in openChat and closeChat:
+ * tools find the launcher by it.
  */
 (function () {
   "use strict";
@@ -196,6 +198,7 @@
 
   var state = loadState();
   var busy = false;
+  var conversationsStarted = 0; // "new conversation" clicks: an answer still on its way belongs to the old one
 
   function loadState() {
     try {
@@ -808,12 +811,12 @@
     scrollToEnd();
     var body = { question: question, top_k: 3 };
     if (state.conversationId) body.conversation_id = state.conversationId;
-    var asked = state.conversationId;
+    var startedBefore = conversationsStarted;
     request("/api/ask", body)
       .then(function (payload) {
         typing.remove();
         // A follow-up needs the conversation it belongs to; a reset while waiting starts a new one.
-        if (typeof payload.conversation_id === "string" && payload.conversation_id && state.conversationId === asked) {
+        if (typeof payload.conversation_id === "string" && payload.conversation_id && conversationsStarted === startedBefore) {
           state.conversationId = payload.conversation_id;
         }
         addMessage({ id: newId(), role: "bot", answer: compact(payload), answerId: payload.answer_id || null, rating: null });
@@ -891,6 +894,7 @@
   resetButton.addEventListener("click", function () {
     state.messages = [];
     state.conversationId = null; // the next question starts a new conversation on the server too
+    conversationsStarted += 1;
     saveState();
     renderAll();
     textarea.focus();
