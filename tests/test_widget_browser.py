@@ -700,7 +700,8 @@ def test_handoff_link_when_the_answer_has_one(live, watched):
             ),
             crafted_answer(answer_id="answer-2"),
             crafted_answer(answer_id="answer-3", handoff={"url": "javascript:alert(1)", "label": "Click"}),
-            crafted_answer(answer_id="answer-4", handoff={"url": "mailto:help@example.com", "label": ""}),
+            crafted_answer(answer_id="answer-4", handoff={"url": "/contact", "label": "Relative"}),
+            crafted_answer(answer_id="answer-5", handoff={"url": "mailto:help@example.com", "label": ""}),
         ],
     )
     send(page, "Can I talk to a person?")
@@ -713,8 +714,11 @@ def test_handoff_link_when_the_answer_has_one(live, watched):
     send(page, "again")
     sync_api.expect(bot_answers(page)).to_have_count(3)
     sync_api.expect(bot_answers(page).last.locator(".handoff")).to_have_count(0)
+    send(page, "a relative one")
+    sync_api.expect(bot_answers(page)).to_have_count(4)
+    sync_api.expect(bot_answers(page).last.locator(".handoff")).to_have_count(0)
     send(page, "once more")
-    mail = bot_answers(page).nth(3).locator("a.handoff")
+    mail = bot_answers(page).nth(4).locator("a.handoff")
     sync_api.expect(mail).to_have_text("Contact support")  # no label: the catalog's
     assert mail.get_attribute("href") == "mailto:help@example.com"
     page.reload()

@@ -288,7 +288,7 @@
   // A handoff from the server ({url, label}) when it is a link a visitor can follow, else null.
   function validHandoff(handoff) {
     if (!handoff || typeof handoff !== "object" || typeof handoff.url !== "string") return null;
-    var url = /^mailto:/i.test(handoff.url) ? handoff.url : httpUrl(handoff.url) && handoff.url;
+    var url = /^mailto:/i.test(handoff.url) || (/^https?:\/\//i.test(handoff.url) && httpUrl(handoff.url)) ? handoff.url : "";
     if (!url) return null;
     var label = typeof handoff.label === "string" && handoff.label.trim() ? handoff.label.trim() : "";
     return { url: url, label: label };
