@@ -1,7 +1,11 @@
 """The admin page: the questions the FAQ did not answer, for its owner, behind a token.
 
-    GET /admin               the grouped unanswered and thumbs-down questions (HTML)
-    GET /admin/export.jsonl  the same groups as an evaluation file to label (a download)
+    GET /admin?days=N        the dashboard of the last N days (7, 30 or 90 offered; 30 by
+                             default): questions per day, answer rate, thumbs, handoffs, the
+                             slowest answers and the grouped unanswered and thumbs-down questions
+    GET /admin/plots/{name}.svg?days=N   one of the dashboard's plots (see `dashboard.py`)
+    GET /admin/export.jsonl  every unanswered group as an evaluation file to label (a download)
+    GET /api/admin/stats?days=N   the period's counts as JSON, for scripts (Bearer token)
 
     POST /admin/login        a login form posts the token here; the answer sets a session cookie
     POST /admin/logout       forgets the session cookie
@@ -23,15 +27,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from .assets import templates_dir
+from .dashboard import DEFAULT_DAYS, MAX_DAYS, PERIODS, PLOTS, Dashboard, build_dashboard, render_plot, stats_payload
 from .report import DEFAULT_LIMIT, QuestionGroup, export_jsonl, group_unanswered, load_similarity
 from .store import AnswerStore
 
@@ -43,6 +50,9 @@ TEMPLATES_DIR = templates_dir()
 _PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex, nofollow"}
 MAX_LOGIN_BYTES = 4096
 
+
+DASHBOARD_TTL_S = 30.0
+"""A page and its plot images are drawn from one reading of the store, kept this long."""
 
 SESSION_COOKIE = "faqbot_admin"
 SESSION_MAX_AGE_S = 8 * 60 * 60
@@ -111,28 +121,65 @@ def create_admin_router(
                 headers={"WWW-Authenticate": 'Bearer realm="faqbot admin"', **_PRIVATE},
             )
 
-    def groups() -> tuple[list[QuestionGroup], str]:
+    def similarity() -> Any:
         bot = get_bot()
         embedder = getattr(bot, "embedder", None) if bot is not None else None
-        similarity = load_similarity(None, embedder=embedder)
-        return group_unanswered(get_store(), similarity, limit=DEFAULT_LIMIT), similarity.description
+        return load_similarity(None, embedder=embedder)
+
+    def groups() -> tuple[list[QuestionGroup], str]:
+        measure = similarity()
+        return group_unanswered(get_store(), measure, limit=DEFAULT_LIMIT), measure.description
+
+    boards: dict[int, tuple[float, Dashboard, str]] = {}
+    boards_lock = threading.Lock()
+
+    def dashboard(days: int) -> tuple[Dashboard, str]:
+        """The period's dashboard, read once for a page and its plot images."""
+        with boards_lock:
+            cached = boards.get(days)
+        if cached is not None and time.monotonic() - cached[0] < DASHBOARD_TTL_S:
+            return cached[1], cached[2]
+        measure = similarity()
+        board = build_dashboard(get_store(), days, measure)
+        with boards_lock:
+            boards[days] = (time.monotonic(), board, measure.description)
+        return board, measure.description
+
+    period = Query(DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="the period: the last N days")
 
     @router.get("/admin", response_class=HTMLResponse)
-    def admin_page(request: Request) -> Response:
+    def admin_page(request: Request, days: int = period) -> Response:
         if not _authorized(request, expected_token()):
             return login_page(request)
-        found, method = groups()
+        board, method = dashboard(days)
         return templates.TemplateResponse(
             request,
             "admin.html",
             {
-                "groups": found,
-                "asks": sum(group.count for group in found),
+                "board": board,
+                "periods": PERIODS,
+                "plots": list(PLOTS),
+                "groups": board.clusters,
+                "asks": sum(group.count for group in board.clusters),
                 "method": method,
                 "signed_in": request.cookies.get(SESSION_COOKIE) is not None,
             },
             headers=_PRIVATE,
         )
+
+    @router.get("/admin/plots/{name}.svg")
+    def admin_plot(request: Request, name: str, days: int = period) -> Response:
+        authorize(request)
+        if name not in PLOTS:
+            raise HTTPException(404, f"No plot named {name!r}.")
+        board, _ = dashboard(days)
+        return Response(render_plot(board, name), media_type="image/svg+xml", headers=_PRIVATE)
+
+    @router.get("/api/admin/stats")
+    def admin_stats(request: Request, days: int = period) -> Response:
+        """The period's counts: questions, answered, no_answer, thumbs, handoffs, questions per day."""
+        authorize(request)
+        return JSONResponse(stats_payload(get_store().stats(days=days), days), headers=_PRIVATE)
 
     @router.post("/admin/login", include_in_schema=False)
     async def admin_login(request: Request) -> Response:
