@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         default_factory=list, description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed."
     )
     admin_token: SecretStr | None = Field(None, description="Opens /admin (unanswered questions); off when unset.")
+    handoff_url: str | None = Field(
+        None,
+        description="Where a visitor reaches a person (https://... or mailto:...): offered after a no-answer, "
+        "a thumbs-down and a request for a person; nothing is offered when unset.",
+    )
+    handoff_label: str = Field("Contact support", description="The text of the handoff link.")
 
     @field_validator("db_url")
     @classmethod

@@ -88,7 +88,18 @@ class AnswerStore(Protocol):
     def ensure_schema(self) -> None: ...
     def close(self) -> None: ...
     def describe(self) -> str: ...
-    def log_answer(self, answer: Answer, *, latency_ms: float | None = None, channel: str = "web") -> str: ...
+    def log_answer(
+        self,
+        answer: Answer,
+        *,
+        latency_ms: float | None = None,
+        channel: str = "web",
+        conversation_id: str | None = None,
+        understood: str | None = None,
+        handoff: bool = False,
+    ) -> str: ...
+    def last_turn(self, conversation_id: str) -> LoggedAnswer | None: ...
+    def mark_handoff(self, answer_id: str) -> bool: ...
     def add_feedback(
         self,
         rating: Rating,
@@ -134,13 +145,29 @@ def warn_store_failure(what: str, error: StoreError, *, clock: Callable[[], floa
         log.warning("%s: %s (the store's failure count is in /api/ready)", what, error)
 
 
-def log_answer(store: AnswerStore | None, answer: Answer, *, latency_ms: float | None, channel: str) -> str | None:
+def log_answer(
+    store: AnswerStore | None,
+    answer: Answer,
+    *,
+    latency_ms: float | None,
+    channel: str,
+    conversation_id: str | None = None,
+    understood: str | None = None,
+    handoff: bool = False,
+) -> str | None:
     """Log an answer from any door; the answer's id, or None when the store failed (warned
     about and counted, never raised: the asker still gets the answer)."""
     if store is None:
         return None
     try:
-        return store.log_answer(answer, latency_ms=latency_ms, channel=channel)
+        return store.log_answer(
+            answer,
+            latency_ms=latency_ms,
+            channel=channel,
+            conversation_id=conversation_id,
+            understood=understood,
+            handoff=handoff,
+        )
     except StoreError as error:
         warn_store_failure("answering without logging", error)
         return None

@@ -111,7 +111,16 @@ _V2 = [
     )""",
     "CREATE INDEX IF NOT EXISTS rate_buckets_updated ON rate_buckets (updated_at)",
 ]
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+# Version 3: conversations. Each logged answer may belong to a conversation (the widget's
+# conversation_id, a Slack thread), records the question as the bot understood it (a
+# follow-up merged with the previous turn) and whether a way to a person was offered.
+_V3 = [
+    "ALTER TABLE conversations ADD COLUMN conversation_id TEXT",
+    "ALTER TABLE conversations ADD COLUMN understood TEXT",
+    "ALTER TABLE conversations ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS conversations_thread ON conversations (conversation_id, created_at)",
+]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _SERIAL = {
@@ -310,8 +319,21 @@ class SqlStore:
 
     # ------------------------------------------------------------------ log and feedback
 
-    def log_answer(self, answer: Answer, *, latency_ms: float | None = None, channel: str = "web") -> str:
-        """Log one answer; return its id (a random hex string, safe to show to clients)."""
+    def log_answer(
+        self,
+        answer: Answer,
+        *,
+        latency_ms: float | None = None,
+        channel: str = "web",
+        conversation_id: str | None = None,
+        understood: str | None = None,
+        handoff: bool = False,
+    ) -> str:
+        """Log one answer; return its id (a random hex string, safe to show to clients).
+
+        `conversation_id` ties it to a conversation (see `last_turn`), `understood` is the
+        question as the bot answered it when it differs from the one asked (a resolved
+        follow-up), `handoff` whether the answer offered a way to a person."""
         answer_id = uuid.uuid4().hex
         top = answer.citations[0].passage_id if answer.citations else None
         if latency_ms is None:
@@ -320,8 +342,8 @@ class SqlStore:
             connection.execute(
                 sa.text(
                     "INSERT INTO conversations (id, created_at, channel, question, kind, top_passage_id,"
-                    " confidence, latency_ms) VALUES (:id, :at, :channel, :question, :kind, :top, :confidence,"
-                    " :latency)"
+                    " confidence, latency_ms, conversation_id, understood, handoff) VALUES (:id, :at, :channel,"
+                    " :question, :kind, :top, :confidence, :latency, :conversation_id, :understood, :handoff)"
                 ),
                 {
                     "id": answer_id,
@@ -332,9 +354,31 @@ class SqlStore:
                     "top": top,
                     "confidence": float(answer.confidence),
                     "latency": latency_ms,
+                    "conversation_id": conversation_id,
+                    "understood": understood,
+                    "handoff": int(bool(handoff)),
                 },
             )
         return answer_id
+
+    def last_turn(self, conversation_id: str) -> LoggedAnswer | None:
+        """The latest logged answer of a conversation (any process logged it), or None."""
+        rows = self._select(
+            f"SELECT {_LOGGED_COLUMNS} FROM conversations WHERE conversation_id = :conversation_id"
+            " ORDER BY created_at DESC, id DESC",
+            {"conversation_id": conversation_id},
+            1,
+        )
+        return _logged_answer(rows[0]) if rows else None
+
+    def mark_handoff(self, answer_id: str) -> bool:
+        """Record that a way to a person was offered on a logged answer (e.g. after a
+        thumbs-down); False when the log does not hold the answer."""
+        with self._transaction() as connection:
+            result = connection.execute(
+                sa.text("UPDATE conversations SET handoff = 1 WHERE id = :id"), {"id": answer_id}
+            )
+            return bool(result.rowcount)
 
     def add_feedback(
         self,
@@ -468,27 +512,13 @@ class SqlStore:
 
     def conversations(self, *, kind: str | None = None, limit: int | None = None) -> list[LoggedAnswer]:
         """Logged answers, newest first; `kind` filters (e.g. "no_answer"), `limit` caps the count."""
-        sql = (
-            "SELECT id, created_at, channel, question, kind, top_passage_id, confidence, latency_ms FROM conversations"
-        )
+        sql = f"SELECT {_LOGGED_COLUMNS} FROM conversations"
         params: dict[str, object] = {}
         if kind is not None:
             sql += " WHERE kind = :kind"
             params["kind"] = kind
         sql += " ORDER BY created_at DESC, id DESC"
-        return [
-            LoggedAnswer(
-                id=row.id,
-                created_at=dt.datetime.fromisoformat(row.created_at),
-                channel=row.channel,
-                question=row.question,
-                kind=row.kind,
-                top_passage_id=row.top_passage_id,
-                confidence=row.confidence,
-                latency_ms=row.latency_ms,
-            )
-            for row in self._select(sql, params, limit)
-        ]
+        return [_logged_answer(row) for row in self._select(sql, params, limit)]
 
     def feedback(
         self, *, rating: Rating | None = None, answer_id: str | None = None, limit: int | None = None
@@ -521,7 +551,8 @@ class SqlStore:
         ]
 
     def stats(self, *, days: int = 30) -> StoreStats:
-        """Counts over the last `days` days (UTC): questions, answered, no-answers, thumbs, per day."""
+        """Counts over the last `days` days (UTC): questions, answered, no-answers, thumbs,
+        handoffs (answers that offered a way to a person), and questions per day."""
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValueError(f"days must be a positive integer, got {days!r}")
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
@@ -529,7 +560,8 @@ class SqlStore:
             by_day = connection.execute(
                 sa.text(
                     "SELECT substr(created_at, 1, 10) AS day, count(*) AS questions,"
-                    " sum(CASE WHEN kind = 'no_answer' THEN 1 ELSE 0 END) AS no_answer"
+                    " sum(CASE WHEN kind = 'no_answer' THEN 1 ELSE 0 END) AS no_answer,"
+                    " sum(CASE WHEN handoff = 1 THEN 1 ELSE 0 END) AS handoffs"
                     " FROM conversations WHERE created_at >= :since GROUP BY substr(created_at, 1, 10) ORDER BY day"
                 ),
                 {"since": since},
@@ -548,6 +580,7 @@ class SqlStore:
             no_answer=no_answer,
             thumbs_up=int(votes.get("up", 0)),
             thumbs_down=int(votes.get("down", 0)),
+            handoffs=sum(int(row.handoffs) for row in by_day),
             by_day={row.day: int(row.questions) for row in by_day},
         )
 
@@ -564,6 +597,28 @@ class SqlStore:
         # ISO 8601 in UTC with microseconds: sorts as text in time order, on both dialects
         # (rows written by the first releases have milliseconds, which sort before).
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="microseconds")
+
+
+_LOGGED_COLUMNS = (
+    "id, created_at, channel, question, kind, top_passage_id, confidence, latency_ms, conversation_id, understood,"
+    " handoff"
+)
+
+
+def _logged_answer(row: Any) -> LoggedAnswer:
+    return LoggedAnswer(
+        id=row.id,
+        created_at=dt.datetime.fromisoformat(row.created_at),
+        channel=row.channel,
+        question=row.question,
+        kind=row.kind,
+        top_passage_id=row.top_passage_id,
+        confidence=row.confidence,
+        latency_ms=row.latency_ms,
+        conversation_id=row.conversation_id,
+        understood=row.understood,
+        handoff=bool(row.handoff),
+    )
 
 
 def _first_line(error: BaseException) -> str:

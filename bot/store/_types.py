@@ -32,6 +32,11 @@ class LoggedAnswer:
     top_passage_id: str | None
     confidence: float
     latency_ms: float | None
+    conversation_id: str | None = None
+    understood: str | None = None
+    """The question as the bot answered it, when it resolved a follow-up (else None)."""
+    handoff: bool = False
+    """Whether a way to a person was offered on this answer."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,13 @@ class BucketResult:
 
 @dataclass(frozen=True)
 class StoreStats:
-    """Traffic over a period: questions, answered, no-answers, thumbs, and questions per day."""
+    """Traffic over a period: questions, answered, no-answers, thumbs, handoffs (answers that
+    offered a way to a person) and questions per day."""
 
     questions: int
     answered: int
     no_answer: int
     thumbs_up: int
     thumbs_down: int
+    handoffs: int = 0
     by_day: dict[str, int] = field(default_factory=dict)
