@@ -48,6 +48,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from .crossref import link_cross_references
 from .errors import CorpusError
 from .records import Document, Passage
 
@@ -368,7 +369,7 @@ def _parse_top(
     parsed = _parse_text(text, source, base_dir, ctx, depth=0)
     title = parsed.title or PurePosixPath(source).stem
     doc_url = parsed.url or url
-    passages = _assign_ids(parsed.raws, source, title, doc_url)
+    passages = link_cross_references(_assign_ids(parsed.raws, source, title, doc_url))
     for message in parsed.warnings:
         log.warning("%s", message)
     document = Document(
