@@ -21,13 +21,12 @@ as the highest cut that keeps false no-answers at or below `MAX_FALSE_NO_ANSWER`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-import datetime as dt
 
 from .answer import SEARCH_DEPTH, strip_pleasantries
 from .evaluate import EvalItem, _key, passage_keys
@@ -89,7 +88,9 @@ class CrossValidation:
     cuts: dict[str, float] = field(default_factory=dict)
 
 
-def collect(retriever: Retriever, items: list[EvalItem], near_domain_ids: frozenset[str] = frozenset()) -> list[Question]:
+def collect(
+    retriever: Retriever, items: list[EvalItem], near_domain_ids: frozenset[str] = frozenset()
+) -> list[Question]:
     """The candidates and features of every item whose documents are in the index
     (the others are skipped). Out-of-domain items are near-domain when they say so
     (`near_domain: true`) or their id is in `near_domain_ids`."""
@@ -119,7 +120,9 @@ def collect(retriever: Retriever, items: list[EvalItem], near_domain_ids: frozen
         source = passages[row].source
         near = bool(getattr(item, "near_domain", False)) or item.id in near_domain_ids
         questions.append(
-            Question(item, searched, candidates, expected, Path(source).name, _group(source), not expected and bool(near))
+            Question(
+                item, searched, candidates, expected, Path(source).name, _group(source), not expected and bool(near)
+            )
         )
     return questions
 
@@ -194,7 +197,9 @@ def outcomes(retriever: Retriever, questions: list[Question], model: FusionModel
     result = []
     for q in questions:
         hits, signals, confidence = retriever.rank(q.candidates, SEARCH_DEPTH, model)
-        retrieval = Retrieval(q.item.question, q.candidates.searched, q.candidates.query_vector, hits, signals, confidence, {})
+        retrieval = Retrieval(
+            q.item.question, q.candidates.searched, q.candidates.query_vector, hits, signals, confidence, {}
+        )
         ruled = rules.answer(q.searched, retrieval)
         declined = confidence < threshold
         end_to_end = declined if ruled is None else ruled.kind == "no_answer"
@@ -213,7 +218,9 @@ def cross_validate(retriever: Retriever, questions: list[Question], threshold: f
         for i, outcome in zip(test, outcomes(retriever, [questions[i] for i in test], model, threshold)):
             held_out[i] = outcome
     full, _ = fit_models(retriever, questions, threshold)
-    return CrossValidation(questions, [o for o in held_out if o is not None], outcomes(retriever, questions, full, threshold), cuts)
+    return CrossValidation(
+        questions, [o for o in held_out if o is not None], outcomes(retriever, questions, full, threshold), cuts
+    )
 
 
 # --------------------------------------------------------------------------- tables
@@ -270,9 +277,7 @@ def cv_table(result: CrossValidation) -> str:
         questions = [result.questions[i] for i in indexes]
         cv = metrics(questions, [result.held_out[i] for i in indexes])
         fitted = metrics(questions, [result.in_sample[i] for i in indexes])
-        cells = [str(cv["n"])] + [
-            f"{_fmt(cv[c])} ({_fmt(fitted[c])})" for c in COLUMNS[1:]
-        ]
+        cells = [str(cv["n"])] + [f"{_fmt(cv[c])} ({_fmt(fitted[c])})" for c in COLUMNS[1:]]
         return f"| {name} | " + " | ".join(cells) + " |"
 
     for group in sorted(by_group):
@@ -286,7 +291,7 @@ def cv_table(result: CrossValidation) -> str:
     return "\n".join(lines)
 
 
-def _fmt(value: float | int | None) -> str:
+def _fmt(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
 

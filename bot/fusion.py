@@ -45,9 +45,7 @@ class LinearModel:
 
     def __post_init__(self) -> None:
         if self.weights.shape != (len(self.features),):
-            raise FusionModelError(
-                f"{len(self.features)} features but {self.weights.shape} weights: {self.features!r}"
-            )
+            raise FusionModelError(f"{len(self.features)} features but {self.weights.shape} weights: {self.features!r}")
         if not np.all(np.isfinite(self.weights)) or not math.isfinite(self.bias):
             raise FusionModelError("the weights must be finite numbers")
 
@@ -60,7 +58,10 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-self.logit(matrix)))
 
     def to_json(self) -> dict[str, Any]:
-        return {"bias": round(self.bias, 6), "weights": {n: round(float(w), 6) for n, w in zip(self.features, self.weights)}}
+        return {
+            "bias": round(self.bias, 6),
+            "weights": {n: round(float(w), 6) for n, w in zip(self.features, self.weights)},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], expected: tuple[str, ...]) -> LinearModel:
@@ -129,5 +130,5 @@ def fit_logistic(
 def shift_to_threshold(model: LinearModel, cut: float, threshold: float) -> LinearModel:
     """The same model with its bias moved so that probability `cut` becomes `threshold`:
     the decision `probability >= threshold` then equals the fitted decision at `cut`."""
-    logit = lambda p: math.log(p / (1 - p))  # noqa: E731
+    logit = lambda p: math.log(p / (1 - p))
     return LinearModel(model.features, model.weights, model.bias - logit(cut) + logit(threshold))

@@ -185,8 +185,7 @@ class Retriever:
     ) -> None:
         if embedder.dimension != index.manifest["dimension"]:
             raise ValueError(
-                f"embedder dimension {embedder.dimension} does not match the index's "
-                f"{index.manifest['dimension']}"
+                f"embedder dimension {embedder.dimension} does not match the index's {index.manifest['dimension']}"
             )
         if "question_answer" not in index.view_vectors:
             raise ValueError("the index has no 'question_answer' view: rebuild it")
@@ -425,7 +424,9 @@ class Retriever:
         dense = candidates.column("dense_question_answer")
         unknown_idf = math.log(1 + (len(self.index.passages) + 1))
         uncovered = [
-            self.idf(t) / unknown_idf for t in terms if t in self._document_frequency and t not in self._passage_terms[row]
+            self.idf(t) / unknown_idf
+            for t in terms
+            if t in self._document_frequency and t not in self._passage_terms[row]
         ]
         unknown = sum(t not in self._document_frequency for t in terms) / len(terms) if terms else 1.0
         return {

@@ -21,10 +21,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from symspellpy import SymSpell, Verbosity  # noqa: E402
+from symspellpy import SymSpell, Verbosity
 
-from bot.corpus import load_corpus  # noqa: E402
-from bot.text import tokens  # noqa: E402
+from bot.corpus import load_corpus
+from bot.text import tokens
 
 SIZE = 50_000
 
@@ -98,8 +98,10 @@ def main() -> None:
     scan_ms = (time.perf_counter() - started) * 1000 / len(queries)
 
     print(f"vocabulary {len(words):,} words, {len(queries)} unknown words")
-    print(f"symspellpy: {symspell_ms:.3f} ms per unknown word (dictionary built in {build:.2f} s); "
-          f"{fixed_first} corrections changed the first letter")
+    print(
+        f"symspellpy: {symspell_ms:.3f} ms per unknown word (dictionary built in {build:.2f} s); "
+        f"{fixed_first} corrections changed the first letter"
+    )
     print(f"previous first-letter scan: {scan_ms:.3f} ms per unknown word (never changes the first letter)")
 
 

@@ -24,13 +24,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.config import Settings  # noqa: E402
-from bot.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids  # noqa: E402
-from bot.embed import load_embedder  # noqa: E402
-from bot.evaluate import read_eval_file  # noqa: E402
-from bot.fusion import DEFAULT_MODEL_PATH  # noqa: E402
-from bot.index import build_index, load_index  # noqa: E402
-from bot.retrieve import Retriever  # noqa: E402
+from bot.config import Settings
+from bot.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids
+from bot.embed import load_embedder
+from bot.evaluate import read_eval_file
+from bot.fusion import DEFAULT_MODEL_PATH
+from bot.index import build_index, load_index
+from bot.retrieve import Retriever
 
 GROUPS = {"shipped": REPO / "corpus", "extra": REPO / "tests/data/extra", "dev": REPO / "tests/data/dev"}
 EVAL_FILES = sorted((REPO / "eval").glob("*.jsonl"))

@@ -118,8 +118,11 @@ def test_leave_one_document_out_folds(tmp_path, fake_embedder):
     from bot.config import Settings
 
     corpus = tmp_path / "corpus"
-    products = {"alpha": ("Alpha", "a licence key", "notes"), "beta": ("Beta", "a webcam", "recordings"),
-                "gamma": ("Gamma", "a printer", "invoices")}
+    products = {
+        "alpha": ("Alpha", "a licence key", "notes"),
+        "beta": ("Beta", "a webcam", "recordings"),
+        "gamma": ("Gamma", "a printer", "invoices"),
+    }
     for stem, (product, need, data) in products.items():
         (corpus / stem).mkdir(parents=True)
         (corpus / stem / f"{stem}.md").write_text(FAQ.format(product=product, need=need, data=data))
@@ -128,13 +131,28 @@ def test_leave_one_document_out_folds(tmp_path, fake_embedder):
     retriever = Retriever(load_index(settings.index_dir), fake_embedder)
     items = []
     for stem, (product, _, _) in products.items():
-        for question, asked in (("How do I install {p}?", "Installing {p}: what do I do?"),
-                                ("How do I uninstall {p}?", "remove {p} from my computer"),
-                                ("Does {p} work offline?", "{p} without internet")):
-            items.append(EvalItem(id=f"{stem}-{len(items)}", question=asked.format(p=product), kind="paraphrase",
-                                  expected=[{"doc": f"{stem}.md", "question": question.format(p=product)}]))
-        items.append(EvalItem(id=f"{stem}-ood", question=f"What colour is the {product} logo?", kind="ood",
-                              fold=f"{stem}.md", near_domain=True))
+        for question, asked in (
+            ("How do I install {p}?", "Installing {p}: what do I do?"),
+            ("How do I uninstall {p}?", "remove {p} from my computer"),
+            ("Does {p} work offline?", "{p} without internet"),
+        ):
+            items.append(
+                EvalItem(
+                    id=f"{stem}-{len(items)}",
+                    question=asked.format(p=product),
+                    kind="paraphrase",
+                    expected=[{"doc": f"{stem}.md", "question": question.format(p=product)}],
+                )
+            )
+        items.append(
+            EvalItem(
+                id=f"{stem}-ood",
+                question=f"What colour is the {product} logo?",
+                kind="ood",
+                fold=f"{stem}.md",
+                near_domain=True,
+            )
+        )
     items.append(EvalItem(id="far", question="banana bread recipe", kind="ood"))
     questions = collect(retriever, items)
     assert len(questions) == len(items)
