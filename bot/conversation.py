@@ -237,9 +237,9 @@ def resolve(bot: FAQBot, question: str, previous: PreviousTurn | None, *, top_k:
     """Answer `question`, resolved against the previous turn when it is a follow-up.
 
     A question that stands on its own (or has no previous turn) is asked as typed. A
-    follow-up is merged with the previous question and, when its answer came from a
-    passage, with that passage's question; the best-scoring merge is kept unless the
-    question as typed scores better.
+    follow-up is merged with the previous question (or, when that finds nothing, with the
+    question of the passage the previous turn was answered from); the merge is kept
+    unless the question as typed scores better.
     """
     if previous is None or not is_follow_up(question):
         return Resolution(bot.ask(question, top_k=top_k))
@@ -247,14 +247,13 @@ def resolve(bot: FAQBot, question: str, previous: PreviousTurn | None, *, top_k:
     contexts = [previous.question]
     if previous.passage_question and previous.passage_question.strip() != previous.question.strip():
         contexts.append(previous.passage_question)
-    best: tuple[str, Answer] | None = None
+    # The previous question as the visitor put it comes first; the passage it was answered
+    # from is tried only when that merge finds nothing.
     for context in contexts:
         merged = rewrite(question, previous, context=context)
         answer = bot.ask(merged, top_k=top_k)
-        if best is None or _better(answer, best[1]):
-            best = (merged, answer)
-    assert best is not None
-    merged, answer = best
+        if answer.kind != "no_answer":
+            break
     if _better(as_typed, answer):
         return Resolution(as_typed)
     text = f"{UNDERSTOOD_PREFIX}{merged}\n\n{answer.answer}"

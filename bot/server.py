@@ -6,10 +6,16 @@
 
 Routes:
 
-    POST /api/ask        {"question": str, "top_k": int = 3} -> the Answer as JSON, plus
-                         "answer_id" (the id of the logged answer, for feedback)
+    POST /api/ask        {"question": str, "top_k": int = 3, "conversation_id"?: str | null}
+                         -> the Answer as JSON, plus "answer_id" (the id of the logged answer,
+                         for feedback), "conversation_id" (a new one when none was sent),
+                         "understood" (the question as answered when a follow-up was resolved
+                         against the conversation's previous turn, else null) and "handoff"
+                         ({"url", "label"} on a no-answer or a request for a person when
+                         FAQBOT_HANDOFF_URL is set, else null)
     POST /api/feedback   {"answer_id": str, "rating": "up" | "down", "comment"?: str}
-                         -> 201 {"id": int, "answer_id": str, "rating": str}
+                         -> 201 {"id": int, "answer_id": str, "rating": str, "handoff": ...}
+                         (one vote per answer, the last counts; a thumbs-down carries the handoff)
     GET  /api/health     liveness: 200 while the process runs
     GET  /api/ready      readiness: 200 once the bot is loaded, 503 before (or if loading failed)
     GET  /               a demo help-center page with the widget embedded
@@ -87,7 +93,8 @@ from .ratelimit import RateLimiter, SharedRateLimiter, TrustedProxies, client_ad
 from .records import Answer, Passage
 from .reload import BuildWatcher
 from .slack import create_slack_router
-from .store import MAX_COMMENT_CHARS, StoreError, UnknownAnswer, log_answer, open_store, warn_store_failure
+from .store import MAX_COMMENT_CHARS, StoreError, UnknownAnswer, open_store, warn_store_failure
+from .turns import ConversationDesk
 
 __all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app", "run"]
 
@@ -134,6 +141,16 @@ QUESTION_PATTERN = (
 )
 
 
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+
+
+class HandoffLink(BaseModel):
+    """Where a visitor reaches a person (FAQBOT_HANDOFF_URL, FAQBOT_HANDOFF_LABEL)."""
+
+    url: str
+    label: str
+
+
 class AskRequest(BaseModel):
     """A question for the bot. Types are strict: `"3"` is not a `top_k`, `42` is not a question."""
 
@@ -149,6 +166,14 @@ class AskRequest(BaseModel):
         json_schema_extra={"minLength": 1, "pattern": QUESTION_PATTERN},
     )
     top_k: StrictInt = Field(3, ge=1, le=10, description="The most citations to return (1 to 10).")
+    conversation_id: StrictStr | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=CONVERSATION_ID_PATTERN,
+        description="The `conversation_id` of the previous answer, so that a follow-up ('and for existing "
+        "ones?') is read against it; none starts a new conversation.",
+    )
 
     @field_validator("top_k", mode="before")
     @classmethod
@@ -193,6 +218,13 @@ class AskResponse(Answer):
     """The `Answer` record, plus the id under which it was logged (null if logging failed)."""
 
     answer_id: str | None = Field(None, description="Send it back with /api/feedback.")
+    conversation_id: str = Field(description="Send it with the next question of this conversation.")
+    understood: str | None = Field(
+        None, description="The question as answered, when the question was resolved as a follow-up."
+    )
+    handoff: HandoffLink | None = Field(
+        None, description="A way to a person, on a no-answer or a request for one (when configured)."
+    )
 
 
 class FeedbackRequest(BaseModel):
@@ -218,6 +250,7 @@ class FeedbackResponse(BaseModel):
     id: int
     answer_id: str
     rating: str
+    handoff: HandoffLink | None = Field(None, description="A way to a person, after a thumbs-down (when configured).")
 
 
 class ErrorBody(BaseModel):
@@ -525,6 +558,8 @@ _FIELD_HINTS = {
     "question": "a JSON string (text)",
     "top_k": "a whole number from 1 to 10",
     "answer_id": "the answer_id that /api/ask returned (text)",
+    "conversation_id": "the conversation_id that /api/ask returned (letters, digits, '_', '.', ':', '-'; "
+    "at most 64), or null",
     "rating": '"up" or "down"',
     "comment": f"text of at most {MAX_COMMENT_CHARS} characters",
 }
@@ -877,6 +912,7 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
     app.state.catalogue_of = None
     app.state.limiter = limiter
     app.state.watcher = None
+    app.state.conversations = ConversationDesk(settings)
     _install_error_handlers(app, templates)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_assets())), name="docs-assets")
@@ -903,18 +939,33 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
 
         `kind` is `retrieval` (an FAQ answer), `rule` (an exact figure) or
         `no_answer` (the FAQ does not say; `related` holds the closest questions).
+        Send `conversation_id` back with the next question: a follow-up ("and for
+        existing ones?") is then read against this one, and `understood` says how.
         """
         faq_bot = _ready_bot(request.app)
-        started = time.perf_counter()
         try:
-            answer = faq_bot.ask(payload.question, top_k=payload.top_k)
+            # With the store down the visitor still gets the answer; only the log (and thumbs on
+            # it) is lost, warned about and counted in /api/ready; the conversation falls back
+            # to this process's memory.
+            turn = request.app.state.conversations.ask(
+                faq_bot,
+                request.app.state.store,
+                payload.question,
+                conversation_id=payload.conversation_id,
+                top_k=payload.top_k,
+                channel="web",
+            )
         except InvalidQuestion as error:
             raise ApiError(422, f"`question`: {error}.", [{"field": "question", "message": str(error)}]) from error
-        latency_ms = round((time.perf_counter() - started) * 1000, 3)
-        # With the store down the visitor still gets the answer; only the log (and thumbs on it)
-        # is lost, warned about and counted in /api/ready.
-        answer_id = log_answer(request.app.state.store, answer, latency_ms=latency_ms, channel="web")
-        return JSONResponse({**answer.model_dump(mode="json"), "answer_id": answer_id})
+        return JSONResponse(
+            {
+                **turn.answer.model_dump(mode="json"),
+                "answer_id": turn.answer_id,
+                "conversation_id": turn.conversation_id,
+                "understood": turn.understood,
+                "handoff": turn.handoff.as_dict() if turn.handoff else None,
+            }
+        )
 
     @app.post(
         "/api/feedback",
@@ -943,7 +994,18 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             raise ApiError(
                 503, "The feedback could not be saved right now (the database is unavailable). Please try again."
             ) from error
-        return FeedbackResponse(id=feedback_id, answer_id=payload.answer_id, rating=payload.rating)
+        handoff = request.app.state.conversations.handoff if payload.rating == "down" else None
+        if handoff is not None:
+            try:
+                request.app.state.store.mark_handoff(payload.answer_id)
+            except StoreError as error:  # the vote is saved; only the handoff count misses one
+                warn_store_failure("handoff not counted", error)
+        return FeedbackResponse(
+            id=feedback_id,
+            answer_id=payload.answer_id,
+            rating=payload.rating,
+            handoff=HandoffLink(**handoff.as_dict()) if handoff else None,
+        )
 
     @app.get("/api/health", tags=["ops"], summary="Liveness")
     def health() -> dict[str, str]:

@@ -569,3 +569,127 @@ def test_the_admin_page_is_mounted_and_closed_without_a_token(client: TestClient
         assert page.status_code == 200
         assert "lorem ipsum dolor sit amet" in page.text
         assert "s3cret-admin" not in page.text
+
+
+# --------------------------------------------------------------------------- conversations and handoff (issue 17)
+
+HANDOFF_URL = "https://support.example.com/contact"
+NEW_PRICE_QUESTION = "What is the base SKU price for new customers?"
+
+
+@pytest.fixture
+def handoff_client(app_settings: Settings, faq_bot: FAQBot):
+    settings = app_settings.model_copy(update={"handoff_url": HANDOFF_URL, "handoff_label": "Talk to us"})
+    with TestClient(create_app(settings, bot=faq_bot)) as client:
+        yield client
+
+
+def test_every_answer_belongs_to_a_conversation(client: TestClient, app_settings: Settings):
+    first = ask(client, {"question": KNOWN_QUESTION}).json()
+    other = ask(client, {"question": KNOWN_QUESTION}).json()
+    assert first["conversation_id"] and other["conversation_id"] != first["conversation_id"]
+    same = ask(client, {"question": OFF_TOPIC, "conversation_id": first["conversation_id"]}).json()
+    assert same["conversation_id"] == first["conversation_id"]
+    assert first["understood"] is None and first["handoff"] is None
+    with Store(app_settings.db_path) as store:
+        assert store.last_turn(first["conversation_id"]).id == same["answer_id"]
+
+
+def test_a_follow_up_is_answered_for_its_own_qualifier(client: TestClient, app_settings: Settings):
+    first = ask(client, {"question": NEW_PRICE_QUESTION}).json()
+    assert "$1,700" in first["answer"]
+    follow_up = {"question": "and for existing ones?", "conversation_id": first["conversation_id"]}
+    body = ask(client, follow_up).json()
+    assert body["understood"] == "What is the base SKU price for existing customers?"
+    assert body["answer"].startswith("Understood as: What is the base SKU price for existing customers?")
+    assert "$1,000" in body["answer"] and body["question"] == "and for existing ones?"
+    with Store(app_settings.db_path) as store:
+        logged = store.last_turn(first["conversation_id"])
+    assert (logged.question, logged.understood) == ("and for existing ones?", body["understood"])
+    # The same words in a new conversation have nothing to lean on: asked as typed.
+    alone = ask(client, {"question": "and for existing ones?"}).json()
+    assert alone["understood"] is None and not alone["answer"].startswith("Understood as")
+
+
+def test_a_question_that_stands_on_its_own_is_never_rewritten(client: TestClient):
+    first = ask(client, {"question": NEW_PRICE_QUESTION}).json()
+    alone = ask(client, {"question": KNOWN_QUESTION}).json()
+    in_conversation = ask(client, {"question": KNOWN_QUESTION, "conversation_id": first["conversation_id"]}).json()
+    assert in_conversation["understood"] is None
+    assert in_conversation["answer"] == alone["answer"]
+    assert in_conversation["citations"] == alone["citations"]
+
+
+def test_the_conversation_survives_a_store_outage(client: TestClient, monkeypatch):
+    from bot.store import StoreError
+
+    first = ask(client, {"question": NEW_PRICE_QUESTION}).json()
+    store = client.app.state.store
+
+    def down(*args, **kwargs):
+        raise StoreError("the database is down")
+
+    monkeypatch.setattr(store, "last_turn", down)
+    monkeypatch.setattr(store, "log_answer", down)
+    body = ask(client, {"question": "and for existing ones?", "conversation_id": first["conversation_id"]}).json()
+    assert body["answer_id"] is None
+    assert body["understood"] == "What is the base SKU price for existing customers?"
+
+
+@pytest.mark.parametrize(
+    "conversation_id", [42, "", "x" * 65, "two words", "<script>", ["abc"]], ids=repr
+)
+def test_a_bad_conversation_id_is_a_422(client: TestClient, conversation_id):
+    assert_error(ask(client, {"question": KNOWN_QUESTION, "conversation_id": conversation_id}), 422, "conversation_id")
+
+
+def test_a_no_answer_and_a_request_for_a_person_carry_the_handoff(handoff_client: TestClient, app_settings):
+    expected = {"url": HANDOFF_URL, "label": "Talk to us"}
+    assert ask(handoff_client, {"question": OFF_TOPIC}).json()["handoff"] == expected
+    person = ask(handoff_client, {"question": "Can I talk to a person?"}).json()
+    assert person["handoff"] == expected
+    if person["kind"] == "no_answer":
+        assert "Talk to us" in person["answer"] and person["related"] == []
+    answered = ask(handoff_client, {"question": KNOWN_QUESTION}).json()
+    assert answered["kind"] == "retrieval" and answered["handoff"] is None
+    topic = ask(handoff_client, {"question": "How does the support agent connect to Dataverse?"}).json()
+    assert topic["kind"] == "no_answer" or topic["handoff"] is None
+    with Store(app_settings.db_path) as store:
+        logged = {row.question: row.handoff for row in store.conversations()}
+        assert logged[OFF_TOPIC] and logged["Can I talk to a person?"] and not logged[KNOWN_QUESTION]
+        assert store.stats(days=1).handoffs == sum(logged.values())
+
+
+def test_a_thumbs_down_carries_the_handoff_and_is_counted(handoff_client: TestClient, app_settings):
+    answer_id = ask(handoff_client, {"question": KNOWN_QUESTION}).json()["answer_id"]
+    up = handoff_client.post("/api/feedback", json={"answer_id": answer_id, "rating": "up"})
+    assert up.status_code == 201 and up.json()["handoff"] is None
+    down = handoff_client.post("/api/feedback", json={"answer_id": answer_id, "rating": "down"})
+    assert down.json()["handoff"] == {"url": HANDOFF_URL, "label": "Talk to us"}
+    with Store(app_settings.db_path) as store:
+        assert store.stats(days=1).handoffs == 1
+
+
+def test_without_a_handoff_setting_nothing_is_offered(client: TestClient):
+    assert ask(client, {"question": OFF_TOPIC}).json()["handoff"] is None
+    person = ask(client, {"question": "Can I talk to a person?"}).json()
+    assert person["handoff"] is None
+    down = client.post("/api/feedback", json={"answer_id": person["answer_id"], "rating": "down"})
+    assert down.status_code == 201 and down.json()["handoff"] is None
+
+
+def test_one_vote_per_answer_through_the_api_the_last_counts(client: TestClient, app_settings: Settings):
+    answer_id = ask(client, {"question": KNOWN_QUESTION}).json()["answer_id"]
+    other_id = ask(client, {"question": OFF_TOPIC}).json()["answer_id"]
+    ids = set()
+    for rating in ("up", "up", "down", "down"):
+        response = client.post("/api/feedback", json={"answer_id": answer_id, "rating": rating, "comment": rating})
+        assert response.status_code == 201
+        ids.add(response.json()["id"])
+    client.post("/api/feedback", json={"answer_id": other_id, "rating": "up"})
+    assert len(ids) == 1  # the same vote, replaced
+    with Store(app_settings.db_path) as store:
+        (vote,) = store.feedback(answer_id=answer_id)
+        stats = store.stats(days=1)
+    assert (vote.rating, vote.comment) == ("down", "down")
+    assert (stats.thumbs_up, stats.thumbs_down) == (1, 1)
