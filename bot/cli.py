@@ -176,35 +176,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
-    """Ask questions one after another in the terminal (an empty line or Ctrl-D ends)."""
-    import time
+CHAT_EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit", "/q"})
+CHAT_RESET = "/reset"
 
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Ask questions one after another in the terminal, in one conversation: a follow-up
+    ("and for existing ones?") is read against the previous question. `exit`, `quit` or
+    Ctrl-D end it; an empty line asks again; `/reset` starts a new conversation."""
     from .errors import InvalidQuestion
-    from .store import log_answer, open_store
+    from .store import open_store
+    from .turns import ConversationDesk, new_conversation_id
 
     bot = _load_bot(args)
     # --log: answers go to the same log as the server's (channel "cli"), for `faqbot report`.
     store = open_store(bot.settings) if args.log else None
+    desk = ConversationDesk(bot.settings)
+    conversation_id = new_conversation_id()
     documents = len({p.source for p in bot.index.passages})
     print(f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
-          "An empty line or Ctrl-D quits.\n")
+          f"`{CHAT_RESET}` starts a new conversation; `exit`, `quit` or Ctrl-D quits.\n")
     while True:
         try:
             question = input("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if not question.strip():
+        command = question.strip().lower()
+        if not command:
+            continue
+        if command in CHAT_EXIT_WORDS:
             return 0
-        started = time.perf_counter()
+        if command == CHAT_RESET:
+            conversation_id = new_conversation_id()
+            print("bot> New conversation: follow-ups start afresh.\n")
+            continue
         try:
-            answer = bot.ask(question)
+            turn = desk.ask(bot, store, question, conversation_id=conversation_id, channel="cli")
         except InvalidQuestion as error:
             print(f"bot> {error}\n")
             continue
-        log_answer(store, answer, latency_ms=round((time.perf_counter() - started) * 1000, 3), channel="cli")
-        print("bot> " + format_answer(answer).replace("\n", "\n     ") + "\n")
+        text = format_answer(turn.answer)
+        if turn.handoff is not None:
+            text += f"\n{turn.handoff.label}: {turn.handoff.url}"
+        print("bot> " + text.replace("\n", "\n     ") + "\n")
 
 
 def cmd_cross_validate(args: argparse.Namespace) -> int:

@@ -49,10 +49,10 @@ if TYPE_CHECKING:
     from .records import Answer
 
 __all__ = [
+    "UNDERSTOOD_PREFIX",
     "PreviousTurn",
     "Resolution",
     "TurnMemory",
-    "UNDERSTOOD_PREFIX",
     "is_follow_up",
     "resolve",
     "rewrite",

@@ -132,3 +132,54 @@ def test_every_bad_setting_is_one_line(paths, monkeypatch, capsys, name, value):
 def test_a_comma_separated_cors_list_is_accepted(paths, monkeypatch, capsys):
     monkeypatch.setenv("FAQBOT_CORS_ORIGINS", "http://a.example, http://b.example")
     assert cli.main(["ask", "hello there", *paths]) == 0
+
+
+# --------------------------------------------------------------------------- chat
+
+
+def chat(monkeypatch, capsys, paths, lines: list[str], *extra: str) -> tuple[int, str, list[str]]:
+    """Run `faqbot chat` on scripted input lines (Ctrl-D after the last); the exit code, the
+    output and the lines that were left unread."""
+    remaining = list(lines)
+
+    def scripted_input(prompt: str = "") -> str:
+        print(prompt, end="")
+        if not remaining:
+            raise EOFError
+        return remaining.pop(0)
+
+    monkeypatch.setattr("builtins.input", scripted_input)
+    code = cli.main(["chat", *paths, *extra])
+    return code, capsys.readouterr().out, remaining
+
+
+@pytest.mark.parametrize("word", ["exit", "quit", "  QUIT  ", "Exit"])
+def test_chat_ends_on_exit_and_quit_without_answering_them(monkeypatch, capsys, paths, word):
+    code, out, unread = chat(monkeypatch, capsys, paths, [word, "How do you define People Unified?"])
+    assert code == 0
+    assert unread == ["How do you define People Unified?"]
+    assert "Confidence:" not in out  # the word was not asked as a question
+
+
+def test_chat_goes_on_after_an_empty_line_and_ends_on_ctrl_d(monkeypatch, capsys, paths):
+    code, out, unread = chat(monkeypatch, capsys, paths, ["", "   ", "How do you define People Unified?"])
+    assert code == 0 and unread == []
+    assert "People Unified is a rebranding" in out
+    assert out.count("you> ") == 4  # three lines, then Ctrl-D
+
+
+def test_chat_reads_a_follow_up_against_the_previous_question_until_reset(monkeypatch, capsys, paths):
+    lines = ["What is the base SKU price for new customers?", "and for existing ones?", "/reset", "and for existing ones?"]
+    code, out, _ = chat(monkeypatch, capsys, paths, lines)
+    assert code == 0
+    assert "$1,700" in out
+    assert out.count("Understood as: What is the base SKU price for existing customers?") == 1
+    assert "New conversation" in out
+    before_reset = out.split("New conversation")[0]
+    assert "$1,000" in before_reset and "Understood as" in before_reset
+
+
+def test_chat_shows_the_handoff_on_a_no_answer_when_configured(monkeypatch, capsys, paths):
+    monkeypatch.setenv("FAQBOT_HANDOFF_URL", "https://support.example.com/")
+    _, out, _ = chat(monkeypatch, capsys, paths, ["What is the weather like on Mars tonight?"])
+    assert "Contact support: https://support.example.com/" in out
