@@ -96,3 +96,16 @@ def test_evaluate_scores_items_and_skips_unknown_documents(settings, fake_embedd
     assert [item.id for item in report.failures] == ["missing-text"]
     table = markdown_table(report)
     assert table.splitlines()[-1].startswith("| **all** | 3 |")
+
+
+def test_eval_cv_rejects_a_malformed_group(tmp_path, capsys):
+    from bot import cli
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "q1", "question": "anything", "expected": []}\n')
+    assert cli.main(["eval", str(questions), "--cv", "doc", "--cv-group", "no-equals-sign"]) == 2
+    assert "NAME=DIR" in capsys.readouterr().err
+    missing = str(tmp_path / "missing")
+    code = cli.main(["eval", str(questions), "--cv", "doc", "--cv-group", f"x={missing}", "--cv-work", str(tmp_path / "w")])
+    assert code == 1
+    assert "does not exist" in capsys.readouterr().err
