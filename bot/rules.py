@@ -500,7 +500,7 @@ class RuleEngine:
             relevant = relevant + wider
         candidates = self._prefer_event(candidates, intent)
         if not candidates:
-            if confident and self._states_no_such_figure(intent, retrieval):
+            if confident and not _YES_NO.match(plain) and self._states_no_such_figure(intent, retrieval):
                 return self._refuse(question, retrieval, terms or unknown, intent.kind)
             return None
         if unknown and not terms:
@@ -554,8 +554,11 @@ class RuleEngine:
         inputs: dict[str, str] = {}
         confidences = []
         for number, (part, answer, part_retrieval) in enumerate(answers, start=1):
+            # Each part is repeated as a heading (unless it holds a number of its own: every
+            # number in a rule answer stands in a cited sentence or in a step shown).
+            heading = f"*{part[:1].upper()}{part[1:]}*" if not re.search(r"\d", part) else f"*Part {'one two three four five'.split()[min(number, 5) - 1]}*"
             if answer is not None and answer.kind == "rule":
-                lines.append(f"{number}. {part}\n{answer.answer}")
+                lines.append(f"{heading}\n{answer.answer}")
                 citations += answer.citations
                 steps += answer.rule.steps if answer.rule else []
                 inputs.update({f"part {number} {k}": v for k, v in (answer.rule.inputs if answer.rule else {}).items()})
@@ -563,11 +566,11 @@ class RuleEngine:
             elif part_retrieval.hits and part_retrieval.confidence >= threshold:
                 hit = part_retrieval.hits[0]
                 quote = next(iter(split_sentences(hit.passage.answer_text)), hit.passage.answer_text)
-                lines.append(f"{number}. {part}\n{quote}")
+                lines.append(f"{heading}\n{quote}")
                 citations.append(Citation.of(hit.passage, quote, hit.score))
                 confidences.append(part_retrieval.confidence)
             else:
-                lines.append(f"{number}. {part}\nThe FAQ doesn't say.")
+                lines.append(f"{heading}\nThe FAQ doesn't say.")
                 confidences.append(0.0)
         unique: list[Citation] = []
         for citation in citations:
