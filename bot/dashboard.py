@@ -192,6 +192,11 @@ def _figure(height: float):
     return figure, axes
 
 
+def _title(figure: Any, text: str) -> None:
+    # On the figure, not the axes: long question labels push the axes right, the title stays left.
+    figure.suptitle(text, x=0.01, ha="left", fontsize=11)
+
+
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -211,7 +216,7 @@ def _plot_volume(board: Dashboard):
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     axes.set_ylim(bottom=0, top=max([1, *(day.questions for day in board.by_day)]) * 1.1)
     axes.set_ylabel("questions")
-    axes.set_title(f"Questions per day, last {board.days} days (UTC)", fontsize=11, loc="left")
+    _title(figure, f"Questions per day, last {board.days} days (UTC)")
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(maxticks=8)
@@ -257,7 +262,7 @@ def _plot_outcomes(board: Dashboard):
     axes.set_xticks([])
     axes.spines[["bottom", "left"]].set_visible(False)
     axes.tick_params(axis="y", length=0)
-    axes.set_title("Answer rate and satisfaction", fontsize=11, loc="left")
+    _title(figure, "Answer rate and satisfaction")
     return figure
 
 
@@ -279,14 +284,14 @@ def _plot_ranked(title: str, labels: list[str], values: list[float], colour: str
         axes.spines[["bottom"]].set_visible(False)
         for row, value in zip(rows, values, strict=True):
             axes.text(value, row, f" {value:,.0f}{unit}", va="center", fontsize=9)
-    axes.set_title(title, fontsize=11, loc="left")
+    _title(figure, title)
     return figure
 
 
 def _plot_clusters(board: Dashboard):
     top = board.clusters[:TOP_CLUSTERS]
     return _plot_ranked(
-        "Most asked questions without a good answer (no answer or thumbs down)",
+        "Most asked without a good answer (no answer or thumbs down)",
         [_short(group.question) for group in top],
         [float(group.count) for group in top],
         _ORANGE,
