@@ -18,6 +18,12 @@ Routes:
                           `app_mention` and direct messages (`message`, channel_type "im")
                           are acknowledged at once and answered in their thread with
                           `chat.postMessage` at `settings.slack_api_url`, once per event.
+                          A thread is a conversation (key `slack:<channel>:<thread_ts>`):
+                          a follow-up asked in it ("and for existing ones?") is read
+                          against the thread's previous question.
+
+With FAQBOT_HANDOFF_URL set, a no-answer and a request for a person end with a link to
+it (FAQBOT_HANDOFF_LABEL), in Slack and in Mattermost.
 
 Who is let in (nothing is ever open):
 
@@ -68,8 +74,10 @@ from starlette.concurrency import run_in_threadpool
 
 from .config import Settings
 from .errors import InvalidQuestion
+from .handoff import Handoff
 from .records import Answer, Citation, RelatedQuestion
-from .store import AnswerStore, StoreError, log_answer, warn_store_failure
+from .store import AnswerStore, StoreError, warn_store_failure
+from .turns import ConversationDesk, Turn
 
 if TYPE_CHECKING:
     from .answer import FAQBot
@@ -379,9 +387,14 @@ def _context(*texts: str) -> dict[str, Any]:
 
 
 def slack_blocks(
-    answer: Answer, *, public_base_url: str | None = None, echo_question: bool = True
+    answer: Answer,
+    *,
+    public_base_url: str | None = None,
+    echo_question: bool = True,
+    handoff: Handoff | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The fallback `text` and the Block Kit `blocks` of a Slack message for `answer`."""
+    """The fallback `text` and the Block Kit `blocks` of a Slack message for `answer`; a
+    `handoff` (the way to a person) is shown as a link after the answer."""
     links = [(citation, citation_url(citation, public_base_url)) for citation in answer.citations]
     full_answer = next((url for _, url in links if url), None)
     tail = f"\n_Answer shortened: {slack_link(full_answer, 'read the full answer')}_" if full_answer else ""
@@ -406,6 +419,9 @@ def slack_blocks(
             lines.append(f"• {slack_link(page, item.question) if page else escape_mrkdwn(item.question)}")
         heading = "*You could ask instead*" if answer.kind == "no_answer" else "*Related questions*"
         blocks.append(_section(heading + "\n" + "\n".join(lines)))
+    if handoff is not None:
+        # Kept within the block limit: the way to a person matters more than the last related block.
+        blocks = blocks[: MAX_BLOCKS - 1] + [_section(slack_link(handoff.url, handoff.label))]
     return body, blocks[:MAX_BLOCKS]
 
 
@@ -427,9 +443,14 @@ def _mattermost_markdown(markdown: str, base_url: str | None) -> str:
 
 
 def mattermost_reply(
-    answer: Answer, response_type: ResponseType, *, public_base_url: str | None = None
+    answer: Answer,
+    response_type: ResponseType,
+    *,
+    public_base_url: str | None = None,
+    handoff: Handoff | None = None,
 ) -> dict[str, Any]:
-    """The JSON reply to a Mattermost slash command: markdown `text`, source and related questions."""
+    """The JSON reply to a Mattermost slash command: markdown `text`, source, related
+    questions and, when given, the `handoff` link."""
     links = [(citation, citation_url(citation, public_base_url)) for citation in answer.citations]
     parts = [f"**Q:** {_escape_markdown(answer.question)}"]
     body = _mattermost_markdown(answer.answer, _document_base(answer.citations)).strip()
@@ -451,6 +472,8 @@ def mattermost_reply(
             lines.append(f"- [{question}]({page})" if page else f"- {question}")
         heading = "**You could ask instead:**" if answer.kind == "no_answer" else "**Related questions:**"
         parts.append(heading + "\n" + "\n".join(lines))
+    if handoff is not None:
+        parts.append(f"[{_escape_markdown(handoff.label)}]({handoff.url})")
     return {"response_type": response_type, "text": "\n\n".join(parts)}
 
 
@@ -665,6 +688,7 @@ def create_slack_router(
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1), RateLimitErrorRetryHandler(max_retry_count=1)],
     )
     seen = seen_events if seen_events is not None else SeenEvents()
+    desk = ConversationDesk(settings)
     router = APIRouter(prefix="/slack", tags=["slack"])
 
     def current_store() -> AnswerStore | None:
@@ -683,12 +707,9 @@ def create_slack_router(
                 return claimed
         return seen.claim(*keys)
 
-    def ask_and_log(bot: FAQBot, text: str, channel: str) -> Answer:
-        started = time.perf_counter()
-        answer = bot.ask(text, top_k)
-        latency_ms = round((time.perf_counter() - started) * 1000, 3)
-        log_answer(current_store(), answer, latency_ms=latency_ms, channel=channel)
-        return answer
+    def ask_and_log(bot: FAQBot, text: str, channel: str, conversation_id: str | None = None) -> Turn:
+        # A thread is a conversation: a follow-up in it is read against the thread's last question.
+        return desk.ask(bot, current_store(), text, conversation_id=conversation_id, top_k=top_k, channel=channel)
 
     # ------------------------------------------------------------------ slash commands
 
@@ -722,12 +743,14 @@ def create_slack_router(
         if not text or text.lower() in ("help", "?"):
             return JSONResponse(_notice(_usage(form.get("command", ""), bot), slack=slack))
         try:
-            answer = await run_in_threadpool(ask_and_log, bot, text, "slack" if slack else "mattermost")
+            turn = await run_in_threadpool(ask_and_log, bot, text, "slack" if slack else "mattermost")
         except InvalidQuestion as error:
             return JSONResponse(_notice(_refused(error), slack=slack))
         if not slack:
-            return JSONResponse(mattermost_reply(answer, response_type, public_base_url=public_base_url))
-        fallback, blocks = slack_blocks(answer, public_base_url=public_base_url)
+            return JSONResponse(
+                mattermost_reply(turn.answer, response_type, public_base_url=public_base_url, handoff=turn.handoff)
+            )
+        fallback, blocks = slack_blocks(turn.answer, public_base_url=public_base_url, handoff=turn.handoff)
         return JSONResponse({"response_type": response_type, "text": fallback, "blocks": blocks})
 
     # ------------------------------------------------------------------ events
@@ -757,7 +780,7 @@ def create_slack_router(
             blocks = [_section(fallback)]
         else:
             try:
-                answer = await run_in_threadpool(ask_and_log, bot, text, "slack")
+                turn = await run_in_threadpool(ask_and_log, bot, text, "slack", f"slack:{channel}:{thread_ts}")
             except InvalidQuestion as error:
                 fallback = markdown_to_mrkdwn(_refused(error))
                 blocks = [_section(fallback)]
@@ -766,7 +789,9 @@ def create_slack_router(
                 log.exception("answering a Slack event failed")
                 return
             else:
-                fallback, blocks = slack_blocks(answer, public_base_url=public_base_url, echo_question=False)
+                fallback, blocks = slack_blocks(
+                    turn.answer, public_base_url=public_base_url, echo_question=False, handoff=turn.handoff
+                )
         await post_message({**base, "text": fallback, "blocks": blocks})
 
     @router.post("/events", summary="Receive Slack Events API callbacks")

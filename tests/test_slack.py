@@ -826,3 +826,63 @@ def test_manifest_points_slack_at_the_routes():
     assert scopes == {"commands", "app_mentions:read", "chat:write", "im:history"}
     assert {"/slack/commands", "/slack/events"} <= routes
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+# --------------------------------------------------------------------------- threads as conversations, handoff (issue 17)
+
+HANDOFF_URL = "https://support.example.test/contact"
+SWALLOW = "What is the airspeed velocity of an unladen swallow?"
+
+
+def handoff_app(bot: FAQBot, slack: FakeSlackAPI | None = None) -> FastAPI:
+    settings = Settings(
+        slack_signing_secret=SECRET,
+        webhook_token=WEBHOOK_TOKEN,
+        slack_bot_token=BOT_TOKEN,
+        slack_api_url=(slack or FakeSlackAPI()).url,
+        handoff_url=HANDOFF_URL,
+        handoff_label="Ask our team",
+    )
+    app = FastAPI()
+    app.include_router(create_slack_router(settings, lambda: bot))
+    return app
+
+
+def test_a_follow_up_in_a_thread_is_read_against_the_thread(faq_bot):
+    slack = FakeSlackAPI()
+    client = TestClient(make_app(faq_bot, slack=slack))
+    first = mention("<@U0BOT> What is the base SKU price for new customers?", ts="1700000100.000100")
+    post_event(client, event_body(first, "Ev0100"))
+    in_thread = mention("<@U0BOT> and for existing ones?", ts="1700000101.000100", thread_ts="1700000100.000100")
+    post_event(client, event_body(in_thread, "Ev0101"))
+    elsewhere = mention("<@U0BOT> and for existing ones?", ts="1700000102.000100")
+    post_event(client, event_body(elsewhere, "Ev0102"))
+    replies = [call["json"]["text"] for call in slack.calls]
+    assert len(replies) == 3 and "$1,700" in replies[0]
+    assert "Understood as: What is the base SKU price for existing customers?" in replies[1]
+    assert "$1,000" in replies[1]
+    assert "Understood as" not in replies[2]  # a new thread is a new conversation
+
+
+def test_a_no_answer_in_slack_links_to_the_handoff(faq_bot):
+    client = TestClient(handoff_app(faq_bot))
+    reply = slash(client, SWALLOW).json()
+    assert f"<{HANDOFF_URL}|Ask our team>" in texts(reply)
+    answered = slash(client, LICENSED).json()
+    assert not any(HANDOFF_URL in text for text in texts(answered))
+    assert len(reply["blocks"]) <= MAX_BLOCKS
+
+
+def test_a_request_for_a_person_in_a_thread_gets_the_handoff_link(faq_bot):
+    slack = FakeSlackAPI()
+    client = TestClient(handoff_app(faq_bot, slack))
+    post_event(client, event_body(mention("<@U0BOT> can I talk to a human please?", ts="1700000200.000100"), "Ev0200"))
+    (call,) = slack.calls
+    assert call["json"]["thread_ts"] == "1700000200.000100"
+    assert any(f"<{HANDOFF_URL}|Ask our team>" in text for text in texts(call["json"]))
+
+
+def test_a_mattermost_no_answer_links_to_the_handoff(faq_bot):
+    client = TestClient(handoff_app(faq_bot))
+    reply = mattermost(client, SWALLOW, WEBHOOK_TOKEN).json()
+    assert f"[Ask our team]({HANDOFF_URL})" in reply["text"]
