@@ -7,7 +7,8 @@ questions over a period, as numbers (`/api/admin/stats`) and as plots (`/admin`)
     (0.84, [12, 30, 7])
     >>> svg = render_plot(board, "volume")                           # doctest: +SKIP
 
-Counts (questions, answered, no-answers, thumbs, handoffs, questions per day) come
+Counts (questions, answered, no-answers, thumbs, handoffs: answers that offered a way
+to a person, questions per day) come
 from `store.stats(days)`, exactly. The per-day split into answered and unanswered, the
 slowest answers and the unanswered clusters read the most recent `MAX_LOG_ROWS` log
 rows of the period; a period with more rows says so (`Dashboard.sampled`).
@@ -54,6 +55,7 @@ TOP_CLUSTERS = 8
 
 # Colours that stay apart for the common colour-vision deficiencies (Okabe-Ito), as in evaluate.py.
 _GREEN, _RED, _BLUE, _ORANGE, _GREY = "#009E73", "#D55E00", "#0072B2", "#E69F00", "#9a9a9a"
+_SKY, _PURPLE = "#3b8fc4", "#A0527F"  # darker than Okabe-Ito's sky blue and purple, for white labels
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,7 @@ def stats_payload(stats: StoreStats, days: int, *, now: dt.datetime | None = Non
         "no_answer": stats.no_answer,
         "thumbs_up": stats.thumbs_up,
         "thumbs_down": stats.thumbs_down,
-        # The store's handoff count is being added; until then a store without one reports 0.
-        "handoffs": int(getattr(stats, "handoffs", 0) or 0),
+        "handoffs": stats.handoffs,
         "by_day": [{"day": day, "questions": stats.by_day.get(day, 0)} for day in _period_days(stats, days, today)],
     }
 
@@ -171,7 +172,7 @@ def build_dashboard(
         no_answer=stats.no_answer,
         thumbs_up=stats.thumbs_up,
         thumbs_down=stats.thumbs_down,
-        handoffs=int(getattr(stats, "handoffs", 0) or 0),
+        handoffs=stats.handoffs,
         by_day=by_day,
         slowest=slowest,
         clusters=group_questions(asked_in_period, similarity),
@@ -251,18 +252,25 @@ def _share_bar(axes, row: int, parts: list[tuple[str, int, str]]) -> None:
 
 
 def _plot_outcomes(board: Dashboard):
-    """The answer rate and the thumbs up/down split as two 100% bars."""
-    figure, axes = _figure(2.2)
-    _share_bar(axes, 1, [("answered", board.answered, _BLUE), ("no answer", board.no_answer, _ORANGE)])
-    _share_bar(axes, 0, [("thumbs up", board.thumbs_up, _GREEN), ("thumbs down", board.thumbs_down, _RED)])
+    """The answer rate, the thumbs up/down split and the handoffs to a person as 100% bars."""
+    figure, axes = _figure(2.9)
+    _share_bar(axes, 2, [("answered", board.answered, _BLUE), ("no answer", board.no_answer, _ORANGE)])
+    _share_bar(axes, 1, [("thumbs up", board.thumbs_up, _GREEN), ("thumbs down", board.thumbs_down, _RED)])
+    handed = min(board.handoffs, board.questions)
+    _share_bar(axes, 0, [("no person needed", board.questions - handed, _SKY), ("offered a person", handed, _PURPLE)])
     axes.set_yticks(
-        [1, 0], [f"answers\n({board.questions} questions)", f"votes\n({board.thumbs_up + board.thumbs_down})"]
+        [2, 1, 0],
+        [
+            f"answers\n({board.questions} questions)",
+            f"votes\n({board.thumbs_up + board.thumbs_down})",
+            f"handoffs\n({board.handoffs})",
+        ],
     )
     axes.set_xlim(0, 1)
     axes.set_xticks([])
     axes.spines[["bottom", "left"]].set_visible(False)
     axes.tick_params(axis="y", length=0)
-    _title(figure, "Answer rate and satisfaction")
+    _title(figure, "Answer rate, satisfaction and handoffs")
     return figure
 
 

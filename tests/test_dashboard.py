@@ -70,10 +70,11 @@ def traffic(tmp_path: Path) -> Path:
         up = store.log_answer(answered("How do I renew?"), latency_ms=12.0)
         down = store.log_answer(answered("Can I pay by invoice?"), latency_ms=250.0)
         store.log_answer(answered("Where is the <b>price</b> list?"), latency_ms=None)
-        store.log_answer(no_answer("How do I cancel my subscription?"), latency_ms=30.0)
+        store.log_answer(no_answer("How do I cancel my subscription?"), latency_ms=30.0, handoff=True)
         store.log_answer(no_answer("how do I cancel my subscription"), latency_ms=31.0)
         store.add_feedback("up", answer_id=up)
         store.add_feedback("down", answer_id=down, comment="not what I asked")
+        store.mark_handoff(down)  # the thumbs-down offered a way to a person
     return path
 
 
@@ -82,7 +83,7 @@ def test_the_dashboard_counts_the_period_only(traffic):
         week = build_dashboard(store, 7, LexicalSimilarity())
         quarter = build_dashboard(store, 90, LexicalSimilarity())
     assert (week.questions, week.answered, week.no_answer) == (6, 4, 2)
-    assert (week.thumbs_up, week.thumbs_down, week.handoffs) == (1, 1, 0)
+    assert (week.thumbs_up, week.thumbs_down, week.handoffs) == (1, 1, 2)
     assert week.answer_rate == pytest.approx(4 / 6) and week.thumbs_up_share == pytest.approx(0.5)
     # Every day of the week is there, quiet days as zeros; today holds the split.
     assert len(week.by_day) >= 7 and week.by_day[-1].day == NOW.date().isoformat()
@@ -131,10 +132,12 @@ def test_plots_are_svg_that_show_the_data(traffic):
 
 
 def test_the_stats_payload_has_the_contract_keys():
-    stats = StoreStats(questions=3, answered=2, no_answer=1, thumbs_up=1, thumbs_down=0, by_day={"2026-11-30": 3})
+    stats = StoreStats(
+        questions=3, answered=2, no_answer=1, thumbs_up=1, thumbs_down=0, handoffs=1, by_day={"2026-11-30": 3}
+    )
     payload = stats_payload(stats, 2, now=dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC))
     assert set(payload) >= {"questions", "answered", "no_answer", "thumbs_up", "thumbs_down", "handoffs", "by_day"}
-    assert payload["handoffs"] == 0  # a store without a handoff count yet
+    assert payload["handoffs"] == 1
     assert payload["by_day"] == [{"day": "2026-11-30", "questions": 3}, {"day": "2026-12-01", "questions": 0}]
 
 
@@ -168,7 +171,7 @@ def test_stats_api_needs_the_token_and_is_off_without_one(traffic):
         "no_answer": 2,
         "thumbs_up": 1,
         "thumbs_down": 1,
-        "handoffs": 0,
+        "handoffs": 2,
     }
     assert sum(day["questions"] for day in body["by_day"]) == 6 and body["by_day"][-1]["questions"] == 5
     assert client.get("/api/admin/stats", headers=BEARER).json()["questions"] == 6  # 30 days by default
@@ -184,7 +187,7 @@ def test_the_admin_page_shows_the_period_figures_and_plots(traffic):
     html = page.text
     assert '<a href="/admin?days=7" aria-current="page">7 days</a>' in html
     figures = dict(re.findall(r'data-figure="([a-z-]+)"><span class="value">([^<]+)</span>', html))
-    assert figures == {"questions": "6", "answer-rate": "67%", "thumbs": "50%", "handoffs": "0"}
+    assert figures == {"questions": "6", "answer-rate": "67%", "thumbs": "50%", "handoffs": "2"}
     plots = re.findall(r'<img src="(/admin/plots/[a-z]+\.svg\?days=7)" alt="([^"]+)"', html)
     assert [src for src, _ in plots] == [f"/admin/plots/{name}.svg?days=7" for name in PLOTS]
     assert all(alt for _, alt in plots)

@@ -44,12 +44,16 @@ def seed_traffic(db_path: Path, *, days: int = 30, seed: int = 17) -> dict[str, 
                 clock_at[0] = now - dt.timedelta(days=day, minutes=rng.randint(1, 600))
                 item = rng.choice(items)
                 answer = _answer(item, rng)
-                answer_id = store.log_answer(answer, latency_ms=rng.lognormvariate(3.0, 0.8), channel="web")
+                handoff = answer.kind == "no_answer" and rng.random() < 0.4  # some visitors take the link
+                latency = rng.lognormvariate(3.0, 0.8)
+                answer_id = store.log_answer(answer, latency_ms=latency, channel="web", handoff=handoff)
                 counts["all"] += 1
                 counts["week"] += clock_at[0] > now - dt.timedelta(days=7)
                 if rng.random() < 0.3:
                     good = answer.kind != "no_answer" and rng.random() < 0.8
                     store.add_feedback("up" if good else "down", answer_id=answer_id)
+                    if not good:
+                        store.mark_handoff(answer_id)
     return counts
 
 
