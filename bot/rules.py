@@ -64,6 +64,8 @@ _CONTRACTIONS = [
     (re.compile(rf"(\w){_APOSTROPHE}s\b", re.I), r"\1"),  # possessive: "Insights's", "customer's"
     (re.compile(rf"(\ws){_APOSTROPHE}(?=\s|$)", re.I), r"\1"),  # plural possessive: "customers'"
 ]
+# Capitalized words inside a sentence (not its first word): names of products, vendors, features.
+_NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][\w.+-]*)(?:\s+[A-Z][\w.+-]*)*")
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those)\b", re.I)
 _LETTER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 # Ways to write a currency in a question, by ISO code.
@@ -176,7 +178,9 @@ _LOWER_LIMIT = re.compile(r"\b(minimum|at least|or larger|or more|or greater|no 
 _DURATION_UNITS = {"second", "minute", "hour", "day", "week", "month", "year"}
 _COUNTED = re.compile(r"\b(?:how many|number of|(?:maximum|minimum|max|min)(?: number of)?)\s+([a-z]+)")
 _GENERIC_NOUNS = frozenset("value values amount amounts number numbers size sizes times total more of the a an".split())
-_SIZE_ASKED = re.compile(r"\bhow much (data|storage|space|memory|ram|disk)\b|\b(how big|how large|what size|file size|image size)\b")
+_SIZE_ASKED = re.compile(
+    r"\bhow much (data|storage|space|memory|ram|disk)\b|\b(how big|how large|what size|file size|image size|largest file|maximum size)\b"
+)
 _SIZE_UNITS = {"b", "byte", "kb", "mb", "gb", "tb", "pb", "kib", "mib", "gib", "tib"}
 _TIME_NOUNS = {"month", "year", "quarter", "week", "day", "hour", "minute", "second"}
 
@@ -283,7 +287,8 @@ def detect_intent(question: str) -> Intent | None:
     span_unit = (span.group(1) or span.group(2)) if span else None
     still = None
     if "still" in text or _ASKS_DEADLINE.search(text):
-        still = "state" if _STILL_STATE.search(text) else "action" if _STILL_ACTION.search(text) else None
+        ends = _STILL_STATE.search(text) or _END_OF_TERM.search(text)
+        still = "state" if ends else "action" if _STILL_ACTION.search(text) else None
     asks_money = (_MONEY.search(text) or _PAY_AMOUNT.search(text)) and not _NOT_MONEY.search(text)
     if _PERCENT_ASKED.search(text) and _DIFFERENCE.search(text):
         asks_money = True  # "what percentage discount": a difference of two prices
@@ -476,6 +481,9 @@ class RuleEngine:
             return None
         terms = [t for t in subject_terms(plain, intent) if t in self._vocabulary]
         unknown = [t for t in subject_terms(plain, intent) if t not in self._vocabulary]
+        # A name the FAQ never uses ("Field Service", "Salesforce") says the figure asked is of
+        # something else; an unknown common word ("our shop") says nothing.
+        unknown_names = [t for t in stem_terms(" ".join(_NAME.findall(plain))) if t in unknown]
         confident = retrieval.confidence >= threshold
         relevant = self._relevant_rows(retrieval)
         if intent.stated is not None and intent.kind == "date":
@@ -503,6 +511,8 @@ class RuleEngine:
             if confident and not _YES_NO.match(plain) and self._states_no_such_figure(intent, retrieval):
                 return self._refuse(question, retrieval, terms or unknown, intent.kind)
             return None
+        if unknown_names and intent.stated is None:
+            return self._refuse(question, retrieval, unknown_names, intent.kind) if confident else None
         if unknown and not terms:
             # Every topic word is one this FAQ never uses: it is about something else.
             return self._refuse(question, retrieval, unknown, intent.kind) if confident else None
@@ -604,7 +614,7 @@ class RuleEngine:
             return unit in _DURATION_UNITS
         if intent.size:
             return unit in _SIZE_UNITS
-        if intent.noun and not intent.percent:
+        if intent.noun and not intent.percent and fact.value is not None:
             # "How many nodes?" is not answered by a count of clusters.
             return bool(set(stem_terms(intent.noun)) & set(stem_terms(fact.unit or "")))
         if intent.stated is not None and intent.kind == "quantity":
@@ -836,7 +846,9 @@ class RuleEngine:
             return False
         if intent.size:
             return not re.search(r"\d\s?(?:[KMGTP]i?B|bytes?)\b", text)
-        return not re.search(r"\d", text)
+        # A date or a count may be given in words or as an event ("when the group starts"):
+        # only a price is refused for want of a number.
+        return intent.kind == "money" and not re.search(r"\d", text)
 
     def _pick_dates(self, question: str, intent: Intent, candidates: list[_Scored]) -> list[_Scored]:
         """The dates a question singles out among several of one passage: those in a stated
