@@ -17,7 +17,7 @@ import datetime as dt
 
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["UNITS", "span_between", "describe_span"]
+__all__ = ["UNITS", "describe_span", "span_between"]
 
 UNITS = ("days", "weeks", "months", "years")
 

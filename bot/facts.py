@@ -105,10 +105,10 @@ def _date_from_match(match: re.Match[str]) -> dt.date | None:
 def parse_date(text: str) -> dt.date | None:
     """Parse one date string as found in the corpus; None when it is not a date.
 
-        >>> parse_date("1 September 2023"), parse_date("September 2023")
-        (datetime.date(2023, 9, 1), datetime.date(2023, 9, 1))
-        >>> parse_date("09/01/2023"), parse_date("2023-02-30"), parse_date("in 2023")
-        (datetime.date(2023, 9, 1), None, None)
+    >>> parse_date("1 September 2023"), parse_date("September 2023")
+    (datetime.date(2023, 9, 1), datetime.date(2023, 9, 1))
+    >>> parse_date("09/01/2023"), parse_date("2023-02-30"), parse_date("in 2023")
+    (datetime.date(2023, 9, 1), None, None)
     """
     text = text.strip()
     for pattern in _DATE_PATTERNS:
@@ -125,10 +125,40 @@ def parse_date(text: str) -> dt.date | None:
 _SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 # ISO 4217 codes people write next to amounts. A closed list, because any other
 # three capitals next to a number ("SKU 20") are far more often a name.
-_CODES = (
-    "USD EUR GBP JPY CNY CAD AUD NZD CHF INR SEK NOK DKK PLN CZK HUF BRL MXN ZAR SGD HKD KRW "
-    "TWD THB MYR IDR PHP AED SAR ILS TRY RUB"
-).split()
+_CODES = [
+    "USD",
+    "EUR",
+    "GBP",
+    "JPY",
+    "CNY",
+    "CAD",
+    "AUD",
+    "NZD",
+    "CHF",
+    "INR",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "CZK",
+    "HUF",
+    "BRL",
+    "MXN",
+    "ZAR",
+    "SGD",
+    "HKD",
+    "KRW",
+    "TWD",
+    "THB",
+    "MYR",
+    "IDR",
+    "PHP",
+    "AED",
+    "SAR",
+    "ILS",
+    "TRY",
+    "RUB",
+]
 _CODE = "(?P<code>" + "|".join(_CODES) + ")"
 # A whole number: thousands separators only in groups of three, so "1,70" or
 # "1.2.3" never yields a partial amount (the lookarounds refuse the fragment).
@@ -232,21 +262,89 @@ _SPELLED = {
 _SPELLED_TOKEN = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 # Words after which a number names or ranks something instead of counting it.
 _IDENTIFIER_WORDS = frozenset(
-    """question step version chapter section page item line option number no level phase tier
-    stage part figure table exam model release appendix rule article type grade wave build
-    edition series plan""".split()
+    [
+        "question",
+        "step",
+        "version",
+        "chapter",
+        "section",
+        "page",
+        "item",
+        "line",
+        "option",
+        "number",
+        "no",
+        "level",
+        "phase",
+        "tier",
+        "stage",
+        "part",
+        "figure",
+        "table",
+        "exam",
+        "model",
+        "release",
+        "appendix",
+        "rule",
+        "article",
+        "type",
+        "grade",
+        "wave",
+        "build",
+        "edition",
+        "series",
+        "plan",
+    ]
 )
 # Capitalized words that may stand right before a count at the start of a sentence.
 _COUNT_LEADERS = frozenset(
-    "approximately around roughly nearly almost least maximum minimum exactly additional extra another total".split()
+    [
+        "approximately",
+        "around",
+        "roughly",
+        "nearly",
+        "almost",
+        "least",
+        "maximum",
+        "minimum",
+        "exactly",
+        "additional",
+        "extra",
+        "another",
+        "total",
+    ]
 )
 _SPACES = re.compile(r"[ \t]+")
 _WORD = re.compile(r"[A-Za-z][\w'’]*(?:-[\w'’]+)*")
 _UNLIMITED = re.compile(r"\b(?P<text>[Uu]nlimited)\s+(?:numbers?|amounts?)\s+of\s+")
 # Words that end the noun phrase after "unlimited number of" ("... users to the trial").
 _PHRASE_ENDERS = frozenset(
-    """to in on at for with from by per that which who across within into during when if as via
-    through than where while""".split()
+    [
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "per",
+        "that",
+        "which",
+        "who",
+        "across",
+        "within",
+        "into",
+        "during",
+        "when",
+        "if",
+        "as",
+        "via",
+        "through",
+        "than",
+        "where",
+        "while",
+    ]
 )
 
 
@@ -322,11 +420,7 @@ def _names_a_thing(previous: str | None) -> bool:
         return True
     # "Dynamics 365", "Windows 11", "SKU 20": a capitalized content word before
     # the number makes it part of the name ("Only 5", "About 30" are counts).
-    return (
-        previous[0].isupper()
-        and bool(content_terms(previous))
-        and previous.lower() not in _COUNT_LEADERS
-    )
+    return previous[0].isupper() and bool(content_terms(previous)) and previous.lower() not in _COUNT_LEADERS
 
 
 # ---------------------------------------------------------------------------
@@ -342,23 +436,124 @@ _CLAUSE_BREAK = re.compile(
     r"|\s+(?=(?:while|whereas|but|or at|or for)\b)"
 )
 _AUXILIARIES = frozenset(
-    """is are was were be been being will would can can't cannot could must may might should shall
-    has have had does do did doesn't don't didn't won't isn't aren't wasn't weren't shouldn't
-    couldn't wouldn't hasn't haven't""".split()
+    [
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "will",
+        "would",
+        "can",
+        "can't",
+        "cannot",
+        "could",
+        "must",
+        "may",
+        "might",
+        "should",
+        "shall",
+        "has",
+        "have",
+        "had",
+        "does",
+        "do",
+        "did",
+        "doesn't",
+        "don't",
+        "didn't",
+        "won't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "shouldn't",
+        "couldn't",
+        "wouldn't",
+        "hasn't",
+        "haven't",
+    ]
 )
 # Verbs whose grammatical subject is what a figure after them is about
 # ("The trial lasts 30 days", "The Pro plan costs €49").
 _VERBS = _AUXILIARIES | frozenset(
-    """costs lasts includes runs starts begins ends expires requires offers provides allows gives
-    gets comes takes holds supports contains charges equals totals renews remains becomes stays""".split()
+    [
+        "costs",
+        "lasts",
+        "includes",
+        "runs",
+        "starts",
+        "begins",
+        "ends",
+        "expires",
+        "requires",
+        "offers",
+        "provides",
+        "allows",
+        "gives",
+        "gets",
+        "comes",
+        "takes",
+        "holds",
+        "supports",
+        "contains",
+        "charges",
+        "equals",
+        "totals",
+        "renews",
+        "remains",
+        "becomes",
+        "stays",
+    ]
 )
 _VERB_ADVERBS = frozenset(
-    "not also only still now generally already currently then just always never usually typically no longer".split()
+    [
+        "not",
+        "also",
+        "only",
+        "still",
+        "now",
+        "generally",
+        "already",
+        "currently",
+        "then",
+        "just",
+        "always",
+        "never",
+        "usually",
+        "typically",
+        "no",
+        "longer",
+    ]
 )
 _VERB_GROUP = _AUXILIARIES | _VERB_ADVERBS
 _COORDINATORS = frozenset({"and", "or", "but"})
 _RELATIVES = frozenset({"that", "which", "who"})
-_DETERMINERS = frozenset("the a an this that these those your our their its his her all any each every some my".split())
+_DETERMINERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "your",
+        "our",
+        "their",
+        "its",
+        "his",
+        "her",
+        "all",
+        "any",
+        "each",
+        "every",
+        "some",
+        "my",
+    ]
+)
 _NOT_QUALIFYING = re.compile(r"for\s+(?:example|instance|more|details|information)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"\w[\w'’]*(?:-[\w'’]+)*|[^\w\s]")
 _NP_MAX_WORDS = 6
@@ -482,8 +677,10 @@ def _find_subject(
             if phrase:
                 between = sentence[found.end : tokens[phrase[0]].start]
                 words = re.findall(r"[\w']+", between)
-                if between.lstrip().startswith(",") and "," not in between.lstrip()[1:] and all(
-                    w.lower() in _DETERMINERS | {"only"} for w in words
+                if (
+                    between.lstrip().startswith(",")
+                    and "," not in between.lstrip()[1:]
+                    and all(w.lower() in _DETERMINERS | {"only"} for w in words)
                 ):
                     return _span_text(sentence, tokens, phrase)
             break
@@ -633,7 +830,11 @@ def _find_figures(sentence: str) -> list[_Found]:
         if float(match.group("low").replace(",", "")) >= high:
             continue  # "50-50": a ratio, not a range
         period, per, _ = _parse_rate(sentence[unit_end:])
-        claim(_Found("quantity", match.start(), unit_end, high, period=period, per=per, unit=unit_text), match.start(), unit_end)
+        claim(
+            _Found("quantity", match.start(), unit_end, high, period=period, per=per, unit=unit_text),
+            match.start(),
+            unit_end,
+        )
 
     numbers: list[tuple[int, int, float, bool]] = []
     for match in _NUMBER_TOKEN.finditer(sentence):
@@ -676,17 +877,16 @@ def _find_figures(sentence: str) -> list[_Found]:
 def facts_in_sentence(sentence: str, passage_id: str) -> list[Fact]:
     """All money, date and quantity facts in one sentence, in reading order.
 
-        >>> [(f.kind, f.text, f.subject) for f in facts_in_sentence(
-        ...     "The trial lasts 30 days and starts on March 3, 2024.", "doc#trial")]
-        [('quantity', '30 days', 'trial'), ('date', 'March 3, 2024', 'trial')]
+    >>> [(f.kind, f.text, f.subject) for f in facts_in_sentence(
+    ...     "The trial lasts 30 days and starts on March 3, 2024.", "doc#trial")]
+    [('quantity', '30 days', 'trial'), ('date', 'March 3, 2024', 'trial')]
     """
     found = _find_figures(sentence)
     if not found:
         return []
     spans = [(f.start, f.end) for f in found]
     tokens = [
-        _Token(m.group(), m.start(), m.end(), _overlaps(m.start(), m.end(), spans))
-        for m in _TOKEN.finditer(sentence)
+        _Token(m.group(), m.start(), m.end(), _overlaps(m.start(), m.end(), spans)) for m in _TOKEN.finditer(sentence)
     ]
     clauses = _clauses(sentence, found)
     facts: list[Fact] = []
@@ -729,13 +929,13 @@ def facts_in_sentence(sentence: str, passage_id: str) -> list[Fact]:
 def extract_facts(passages: Iterable[Passage]) -> list[Fact]:
     """The facts of every sentence of every passage: its question first, then its answer.
 
-        >>> from bot.records import Passage
-        >>> passage = Passage(passage_id="plans#price", doc_title="Plans", section=None,
-        ...     question="What does the Pro plan cost?", answer_markdown="",
-        ...     answer_text="The Pro plan costs $49 a month.", source="plans.md",
-        ...     line_start=1, line_end=2, anchor="price")
-        >>> [(f.text, f.period) for f in extract_facts([passage])]
-        [('$49', 'month')]
+    >>> from bot.records import Passage
+    >>> passage = Passage(passage_id="plans#price", doc_title="Plans", section=None,
+    ...     question="What does the Pro plan cost?", answer_markdown="",
+    ...     answer_text="The Pro plan costs $49 a month.", source="plans.md",
+    ...     line_start=1, line_end=2, anchor="price")
+    >>> [(f.text, f.period) for f in extract_facts([passage])]
+    [('$49', 'month')]
     """
     facts: list[Fact] = []
     for passage in passages:

@@ -34,7 +34,9 @@ _RUN = re.compile(
 )
 # "one" is a pronoun far more often than a count ("which one", "one of"), so it
 # is read as a number only before a unit of time or a plural-looking noun.
-_ONE_NEEDS = re.compile(r"\s+(?:(?!(?:doe|wa|ha|i)s\b)[a-z]{2,}s\b|month|year|quarter|week|day|hour|minute|tenant|user|seat)", re.IGNORECASE)
+_ONE_NEEDS = re.compile(
+    r"\s+(?:(?!(?:doe|wa|ha|i)s\b)[a-z]{2,}s\b|month|year|quarter|week|day|hour|minute|tenant|user|seat)", re.IGNORECASE
+)
 
 
 def parse_number(text: str) -> float | None:

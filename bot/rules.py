@@ -52,21 +52,21 @@ from .text import split_sentences
 
 _APOSTROPHE = "['’]"
 _CONTRACTIONS = [
-    (re.compile(rf"\b(can){_APOSTROPHE}t\b", re.I), r"\1not"),
-    (re.compile(rf"\b(w)on{_APOSTROPHE}t\b", re.I), r"\1ill not"),
-    (re.compile(rf"n{_APOSTROPHE}t\b", re.I), " not"),
-    (re.compile(rf"\b(what|that|it|there|here|who|where|when|how|which){_APOSTROPHE}s\b", re.I), r"\1 is"),
-    (re.compile(rf"{_APOSTROPHE}re\b", re.I), " are"),
-    (re.compile(rf"\b(i){_APOSTROPHE}m\b", re.I), r"\1 am"),
-    (re.compile(rf"{_APOSTROPHE}ve\b", re.I), " have"),
-    (re.compile(rf"{_APOSTROPHE}ll\b", re.I), " will"),
-    (re.compile(rf"{_APOSTROPHE}d\b", re.I), " would"),
-    (re.compile(rf"(\w){_APOSTROPHE}s\b", re.I), r"\1"),  # possessive: "Insights's", "customer's"
-    (re.compile(rf"(\ws){_APOSTROPHE}(?=\s|$)", re.I), r"\1"),  # plural possessive: "customers'"
+    (re.compile(rf"\b(can){_APOSTROPHE}t\b", re.IGNORECASE), r"\1not"),
+    (re.compile(rf"\b(w)on{_APOSTROPHE}t\b", re.IGNORECASE), r"\1ill not"),
+    (re.compile(rf"n{_APOSTROPHE}t\b", re.IGNORECASE), " not"),
+    (re.compile(rf"\b(what|that|it|there|here|who|where|when|how|which){_APOSTROPHE}s\b", re.IGNORECASE), r"\1 is"),
+    (re.compile(rf"{_APOSTROPHE}re\b", re.IGNORECASE), " are"),
+    (re.compile(rf"\b(i){_APOSTROPHE}m\b", re.IGNORECASE), r"\1 am"),
+    (re.compile(rf"{_APOSTROPHE}ve\b", re.IGNORECASE), " have"),
+    (re.compile(rf"{_APOSTROPHE}ll\b", re.IGNORECASE), " will"),
+    (re.compile(rf"{_APOSTROPHE}d\b", re.IGNORECASE), " would"),
+    (re.compile(rf"(\w){_APOSTROPHE}s\b", re.IGNORECASE), r"\1"),  # possessive: "Insights's", "customer's"
+    (re.compile(rf"(\ws){_APOSTROPHE}(?=\s|$)", re.IGNORECASE), r"\1"),  # plural possessive: "customers'"
 ]
 # Capitalized words inside a sentence (not its first word): names of products, vendors, features.
 _NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][\w.+-]*)(?:\s+[A-Z][\w.+-]*)*")
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those)\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those)\b", re.IGNORECASE)
 _LETTER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 # Ways to write a currency in a question, by ISO code.
 _CURRENCY_WORDS = {
@@ -102,7 +102,7 @@ def normalize_question(question: str) -> str:
 _PART_BREAK = re.compile(
     r"\?\s+(?=\S)"
     r"|,?\s+(?:and|also|plus)\s+(?=(?:what|when|how|which|who|where|is|are|does|do|can|will|until|after|before|by)\b)",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -168,16 +168,42 @@ _STILL_STATE = re.compile(r"\b(running|run|valid|active|in effect|in force|last|
 _STILL_ACTION = re.compile(
     r"\b(renew|renewal|sign|buy|purchase|order|apply|register|enroll|submit|contract|join|switch|opt|request|possible)\b"
 )
-_END_OF_TERM = re.compile(r"\b(maturity|mature|matures|expire|expires|expiry|end|ends|beyond|retire|retired|retirement|lapse|lapses)\b")
-_ACTION_DEADLINE = re.compile(r"\b(before|by|deadline|window|no later than|cut-?off|must be (?:made|contracted|submitted|signed))\b")
+_END_OF_TERM = re.compile(
+    r"\b(maturity|mature|matures|expire|expires|expiry|end|ends|beyond|retire|retired|retirement|lapse|lapses)\b"
+)
+_ACTION_DEADLINE = re.compile(
+    r"\b(before|by|deadline|window|no later than|cut-?off|must be (?:made|contracted|submitted|signed))\b"
+)
 _DEADLINE_WORDS = re.compile(r"\b(before|by|through|until|till|no later than|beyond|deadline|must|expires?|ends?)\b")
-_YES_NO = re.compile(r"^\s*(is|was|are|were|does|do|did|can|could|will|would|must|should|has|have|may)\b", re.I)
-_CAPABILITY = re.compile(r"^\s*(can|could|may|will|would)\b", re.I)
-_UPPER_LIMIT = re.compile(r"\b(up to|maximum|max|at most|no more than|limit|limited to|or smaller|or fewer|or less)\b", re.I)
-_LOWER_LIMIT = re.compile(r"\b(minimum|at least|or larger|or more|or greater|no less than)\b", re.I)
+_YES_NO = re.compile(
+    r"^\s*(is|was|are|were|does|do|did|can|could|will|would|must|should|has|have|may)\b", re.IGNORECASE
+)
+_CAPABILITY = re.compile(r"^\s*(can|could|may|will|would)\b", re.IGNORECASE)
+_UPPER_LIMIT = re.compile(
+    r"\b(up to|maximum|max|at most|no more than|limit|limited to|or smaller|or fewer|or less)\b", re.IGNORECASE
+)
+_LOWER_LIMIT = re.compile(r"\b(minimum|at least|or larger|or more|or greater|no less than)\b", re.IGNORECASE)
 _DURATION_UNITS = {"second", "minute", "hour", "day", "week", "month", "year"}
 _COUNTED = re.compile(r"\b(?:how many|number of|(?:maximum|minimum|max|min)(?: number of)?)\s+([a-z]+)")
-_GENERIC_NOUNS = frozenset("value values amount amounts number numbers size sizes times total more of the a an".split())
+_GENERIC_NOUNS = frozenset(
+    [
+        "value",
+        "values",
+        "amount",
+        "amounts",
+        "number",
+        "numbers",
+        "size",
+        "sizes",
+        "times",
+        "total",
+        "more",
+        "of",
+        "the",
+        "a",
+        "an",
+    ]
+)
 _SIZE_ASKED = re.compile(
     r"\bhow much (data|storage|space|memory|ram|disk)\b|\b(how big|how large|what size|file size|image size|largest file|maximum size)\b"
 )
@@ -186,14 +212,120 @@ _TIME_NOUNS = {"month", "year", "quarter", "week", "day", "hour", "minute", "sec
 
 # Words that say what kind of figure is asked, not what it is about.
 _INTENT_WORDS = frozenset(
-    """how much many price prices priced pricing cost costs costing pay paying fee fees charge charged
-    charges expensive cheap cheaper spend save saving savings discount discounted when date dates deadline long
-    per year years annual annually yearly annum month months monthly quarter quarters quarterly each every
-    over total difference differ between number minimum maximum max min amount quantity value figure
-    still already yet late possible left until remain remaining days day passed expired now weeks week ago
-    today exactly percent percentage share more less would what is are was be the generally general available
-    availability ga launch launched released taken place happened happen first earliest next upcoming
-    latest last final previous recent""".split()
+    [
+        "how",
+        "much",
+        "many",
+        "price",
+        "prices",
+        "priced",
+        "pricing",
+        "cost",
+        "costs",
+        "costing",
+        "pay",
+        "paying",
+        "fee",
+        "fees",
+        "charge",
+        "charged",
+        "charges",
+        "expensive",
+        "cheap",
+        "cheaper",
+        "spend",
+        "save",
+        "saving",
+        "savings",
+        "discount",
+        "discounted",
+        "when",
+        "date",
+        "dates",
+        "deadline",
+        "long",
+        "per",
+        "year",
+        "years",
+        "annual",
+        "annually",
+        "yearly",
+        "annum",
+        "month",
+        "months",
+        "monthly",
+        "quarter",
+        "quarters",
+        "quarterly",
+        "each",
+        "every",
+        "over",
+        "total",
+        "difference",
+        "differ",
+        "between",
+        "number",
+        "minimum",
+        "maximum",
+        "max",
+        "min",
+        "amount",
+        "quantity",
+        "value",
+        "figure",
+        "still",
+        "already",
+        "yet",
+        "late",
+        "possible",
+        "left",
+        "until",
+        "remain",
+        "remaining",
+        "days",
+        "day",
+        "passed",
+        "expired",
+        "now",
+        "weeks",
+        "week",
+        "ago",
+        "today",
+        "exactly",
+        "percent",
+        "percentage",
+        "share",
+        "more",
+        "less",
+        "would",
+        "what",
+        "is",
+        "are",
+        "was",
+        "be",
+        "the",
+        "generally",
+        "general",
+        "available",
+        "availability",
+        "ga",
+        "launch",
+        "launched",
+        "released",
+        "taken",
+        "place",
+        "happened",
+        "happen",
+        "first",
+        "earliest",
+        "next",
+        "upcoming",
+        "latest",
+        "last",
+        "final",
+        "previous",
+        "recent",
+    ]
 )
 
 
@@ -342,7 +474,10 @@ def detect_intent(question: str) -> Intent | None:
     return None
 
 
-_RATE_PHRASE = re.compile(r"\b(?:per|a|each|every)\s+(?:tenant|user|seat|month|year|quarter|day|week|hour|person|license|licence)\b", re.I)
+_RATE_PHRASE = re.compile(
+    r"\b(?:per|a|each|every)\s+(?:tenant|user|seat|month|year|quarter|day|week|hour|person|license|licence)\b",
+    re.IGNORECASE,
+)
 
 
 def subject_terms(question: str, intent: Intent | None = None) -> list[str]:
@@ -498,7 +633,11 @@ class RuleEngine:
         if not candidates and terms:
             # Nothing of that kind in the passages ranked first: a passage ranked a little lower
             # may still state it, and is taken only when a fact's own words match the question.
-            wider = [hit.passage_index for hit in retrieval.hits[: self.RELEVANT_HITS + 2] if hit.passage_index not in relevant]
+            wider = [
+                hit.passage_index
+                for hit in retrieval.hits[: self.RELEVANT_HITS + 2]
+                if hit.passage_index not in relevant
+            ]
             candidates = [
                 scored
                 for row in wider
@@ -566,7 +705,11 @@ class RuleEngine:
         for number, (part, answer, part_retrieval) in enumerate(answers, start=1):
             # Each part is repeated as a heading (unless it holds a number of its own: every
             # number in a rule answer stands in a cited sentence or in a step shown).
-            heading = f"*{part[:1].upper()}{part[1:]}*" if not re.search(r"\d", part) else f"*Part {'one two three four five'.split()[min(number, 5) - 1]}*"
+            heading = (
+                f"*{part[:1].upper()}{part[1:]}*"
+                if not re.search(r"\d", part)
+                else f"*Part {['one', 'two', 'three', 'four', 'five'][min(number, 5) - 1]}*"
+            )
             if answer is not None and answer.kind == "rule":
                 lines.append(f"{heading}\n{answer.answer}")
                 citations += answer.citations
@@ -600,9 +743,7 @@ class RuleEngine:
     def _relevant_rows(self, retrieval: Retrieval) -> list[int]:
         top = retrieval.hits[0].score
         return [
-            hit.passage_index
-            for hit in retrieval.hits[: self.RELEVANT_HITS]
-            if hit.score >= top - self.RELEVANT_MARGIN
+            hit.passage_index for hit in retrieval.hits[: self.RELEVANT_HITS] if hit.score >= top - self.RELEVANT_MARGIN
         ]
 
     @staticmethod
@@ -675,7 +816,9 @@ class RuleEngine:
         capability = bool(_CAPABILITY.match(question))
         unique: dict[object, Fact] = {}
         for candidate in chosen:  # the same figure stated twice is one figure here
-            unique.setdefault(candidate.fact.date or (candidate.fact.value, candidate.fact.period, candidate.fact.per), candidate.fact)
+            unique.setdefault(
+                candidate.fact.date or (candidate.fact.value, candidate.fact.period, candidate.fact.per), candidate.fact
+            )
         verdicts = [(fact, _agrees(fact, stated, capability)) for fact in unique.values()]
         facts = [f for f, _ in verdicts]
         agreeing = [f for f, ok in verdicts if ok]
@@ -688,12 +831,16 @@ class RuleEngine:
         elif len(facts) == 1:
             text = f"No: the FAQ gives {_describe(facts[0])}, not {stated.fact.text}."
         else:
-            text = f"No: the FAQ doesn't give {stated.fact.text}. It gives:\n" + "\n".join(f"- {_describe(f)}" for f in facts)
+            text = f"No: the FAQ doesn't give {stated.fact.text}. It gives:\n" + "\n".join(
+                f"- {_describe(f)}" for f in facts
+            )
         name = "figure_check_yes" if agreeing else "figure_check_no"
         # The comparison is the step shown: the question's figure against the FAQ's.
         steps = [f"{stated.fact.text} {_relation(fact, stated, capability, ok)} {fact.text}" for fact, ok in verdicts]
         answer = self._rule_answer(question, retrieval, name, agreeing or facts, text, steps, confidence)
-        return answer.model_copy(update={"citations": self._citations(agreeing + [f for f in facts if f not in agreeing], retrieval)})
+        return answer.model_copy(
+            update={"citations": self._citations(agreeing + [f for f in facts if f not in agreeing], retrieval)}
+        )
 
     # ------------------------------------------------------------------ answers
 
@@ -711,7 +858,8 @@ class RuleEngine:
         if intent.difference:
             best = max(chosen, key=lambda c: c.score).fact
             siblings = [
-                f for f in self._facts_by_row.get(self._row_of[best.passage_id], [])
+                f
+                for f in self._facts_by_row.get(self._row_of[best.passage_id], [])
                 if f.kind == "money" and (f.sentence == best.sentence or (best.subject and f.subject == best.subject))
             ]
             if len({f.value for f in siblings}) >= 2:
@@ -728,7 +876,11 @@ class RuleEngine:
                 step, figure, tail = conversion
                 steps.append(step)
                 lines.append(" ".join([f"**{figure}**{tail}", *fact.qualifiers]) + f" ({step})")
-            text = lines[0] + "." if len(lines) == 1 else "\n".join(f"- {line}" if not line.startswith("- ") else line for line in lines)
+            text = (
+                lines[0] + "."
+                if len(lines) == 1
+                else "\n".join(f"- {line}" if not line.startswith("- ") else line for line in lines)
+            )
             return self._rule_answer(question, retrieval, "price_conversion", facts, text, steps, confidence)
         answer = self._listing(question, retrieval, "money", chosen, confidence)
         if (intent.months or intent.per_month) and not any(f.period for f in facts):
@@ -797,7 +949,11 @@ class RuleEngine:
             # "Has the March 2026 call taken place?": the stated month picks the event.
             wanted = intent.stated.fact.date
             assert wanted is not None
-            same = [f for f in self._candidate_dates(retrieval) if f.date and (f.date.year, f.date.month) == (wanted.year, wanted.month)]
+            same = [
+                f
+                for f in self._candidate_dates(retrieval)
+                if f.date and (f.date.year, f.date.month) == (wanted.year, wanted.month)
+            ]
             facts = same or facts
         if not intent.now or not facts:
             return self._listing(question, retrieval, "date", chosen, confidence)
@@ -842,7 +998,9 @@ class RuleEngine:
             return False  # this FAQ states no figure of that kind anywhere: retrieval decides
         passage = retrieval.hits[0].passage
         text = " ".join(filter(None, [passage.question, passage.answer_text]))
-        if intent.kind == "money" and re.search(r"\b(free|no (additional )?(cost|charge)|at no|included|charged|pricing page)\b", text, re.I):
+        if intent.kind == "money" and re.search(
+            r"\b(free|no (additional )?(cost|charge)|at no|included|charged|pricing page)\b", text, re.IGNORECASE
+        ):
             return False
         if intent.size:
             return not re.search(r"\d\s?(?:[KMGTP]i?B|bytes?)\b", text)
@@ -877,7 +1035,9 @@ class RuleEngine:
         return picked if 0 < len(picked) < len(dated) else []
 
     def _candidate_dates(self, retrieval: Retrieval) -> list[Fact]:
-        return [f for row in self._relevant_rows(retrieval) for f in self._facts_by_row.get(row, []) if f.kind == "date"]
+        return [
+            f for row in self._relevant_rows(retrieval) for f in self._facts_by_row.get(row, []) if f.kind == "date"
+        ]
 
     def _quantity(self, question, retrieval, intent: Intent, chosen: list[_Scored], confidence) -> Answer:
         facts = [c.fact for c in chosen]
@@ -904,7 +1064,9 @@ class RuleEngine:
             text = "The FAQ gives:\n" + "\n".join(lines)
         return self._rule_answer(question, retrieval, f"{kind}_lookup", facts, text, [], confidence)
 
-    def _rule_answer(self, question, retrieval, name: str, facts: list[Fact], text: str, steps: list[str], confidence) -> Answer:
+    def _rule_answer(
+        self, question, retrieval, name: str, facts: list[Fact], text: str, steps: list[str], confidence
+    ) -> Answer:
         return Answer(
             question=question,
             answer=text,
@@ -947,7 +1109,11 @@ class RuleEngine:
 
 def _relation(fact: Fact, stated: Stated, capability: bool, agrees: bool) -> str:
     """How the stated figure compares with the FAQ's, as shown in the steps."""
-    if fact.kind == "quantity" and capability and (_UPPER_LIMIT.search(fact.clause) or _LOWER_LIMIT.search(fact.clause)):
+    if (
+        fact.kind == "quantity"
+        and capability
+        and (_UPPER_LIMIT.search(fact.clause) or _LOWER_LIMIT.search(fact.clause))
+    ):
         upper = bool(_UPPER_LIMIT.search(fact.clause))
         return ("≤ (up to)" if agrees else "> (up to)") if upper else ("≥ (at least)" if agrees else "< (at least)")
     if agrees:
@@ -991,9 +1157,23 @@ def _dedupe(candidates: list[_Scored]) -> list[_Scored]:
     kept: dict[tuple, _Scored] = {}
     for candidate in sorted(candidates, key=lambda c: -c.score):
         fact = candidate.fact
-        key = (fact.kind, fact.date or fact.value, fact.unit if fact.kind == "quantity" else fact.period, tuple(fact.qualifiers))
+        key = (
+            fact.kind,
+            fact.date or fact.value,
+            fact.unit if fact.kind == "quantity" else fact.period,
+            tuple(fact.qualifiers),
+        )
         kept.setdefault(key, candidate)
     return list(kept.values())
 
 
-__all__ = ["Intent", "RuleEngine", "detect_intent", "format_amount", "format_date", "normalize_question", "split_parts", "subject_terms"]
+__all__ = [
+    "Intent",
+    "RuleEngine",
+    "detect_intent",
+    "format_amount",
+    "format_date",
+    "normalize_question",
+    "split_parts",
+    "subject_terms",
+]

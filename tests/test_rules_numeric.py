@@ -15,7 +15,9 @@ import re
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from bot import FAQBot
 from bot.config import Settings
@@ -88,8 +90,17 @@ def fabrikam(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("three", 3), ("twenty-four", 24), ("one hundred and twenty", 120), ("a dozen", 12), ("1,500", 1500),
-     ("2.5", 2.5), ("two and a half", 2.5), ("seven days", None), ("often", None)],
+    [
+        ("three", 3),
+        ("twenty-four", 24),
+        ("one hundred and twenty", 120),
+        ("a dozen", 12),
+        ("1,500", 1500),
+        ("2.5", 2.5),
+        ("two and a half", 2.5),
+        ("seven days", None),
+        ("often", None),
+    ],
 )
 def test_number_words_are_read(text, value):
     assert parse_number(text) == value
@@ -116,7 +127,10 @@ def test_contractions_possessives_and_hyphens(question, plain):
 
 
 def test_several_questions_are_split_and_one_is_not():
-    assert split_parts("When does it launch, and how much does it cost?") == ["When does it launch?", "how much does it cost?"]
+    assert split_parts("When does it launch, and how much does it cost?") == [
+        "When does it launch?",
+        "how much does it cost?",
+    ]
     assert split_parts("How long does it last? What does it cost?") == ["How long does it last?", "What does it cost?"]
     assert split_parts("How much do new and existing customers pay?") == ["How much do new and existing customers pay?"]
 
@@ -173,12 +187,32 @@ def test_a_stated_figure_is_read_from_the_question():
 @pytest.mark.parametrize(
     ("question", "figure", "step"),
     [
-        ("What would the Team plan cost new subscribers over two years?", "**$960**", "$40 × 24 = $960 per seat over 2 years"),
-        ("How much is the Team plan for new subscribers over eighteen months?", "**$720**", "$40 × 18 = $720 per seat over 18 months"),
-        ("What is the quarterly price of the Team plan for new subscribers?", "**$120**", "$40 × 3 = $120 per seat per quarter"),
-        ("What does the Team plan cost new subscribers per month for 5 seats?", "**$200**", "$40 × 5 seats = $200 for 5 seats per month"),
+        (
+            "What would the Team plan cost new subscribers over two years?",
+            "**$960**",
+            "$40 × 24 = $960 per seat over 2 years",
+        ),
+        (
+            "How much is the Team plan for new subscribers over eighteen months?",
+            "**$720**",
+            "$40 × 18 = $720 per seat over 18 months",
+        ),
+        (
+            "What is the quarterly price of the Team plan for new subscribers?",
+            "**$120**",
+            "$40 × 3 = $120 per seat per quarter",
+        ),
+        (
+            "What does the Team plan cost new subscribers per month for 5 seats?",
+            "**$200**",
+            "$40 × 5 seats = $200 for 5 seats per month",
+        ),
         ("What percentage discount do existing subscribers get on the Team plan?", "**25%**", "$10 ÷ $40 = 25%"),
-        ("How much would an existing subscriber save on the Team plan over 6 months?", "**$60**", "$10 × 6 = $60 per seat over 6 months"),
+        (
+            "How much would an existing subscriber save on the Team plan over 6 months?",
+            "**$60**",
+            "$10 × 6 = $60 per seat over 6 months",
+        ),
     ],
 )
 def test_each_arithmetic_form_shows_its_steps(fabrikam, question, figure, step):
@@ -193,8 +227,16 @@ def test_each_arithmetic_form_shows_its_steps(fabrikam, question, figure, step):
     [
         (dt.date(2026, 1, 1), "How many days until Fabrikam Edge launches?", "**March 3, 2026** is 61 days from today"),
         (dt.date(2026, 6, 1), "How many weeks ago did Fabrikam Edge launch?", "it was 12 weeks ago"),
-        (dt.date(2026, 5, 1), "How many months until the final contract maturity date of Classic renewals?", "**June 30, 2028** is 25 months from today"),
-        (dt.date(2029, 7, 1), "How many years ago was the final contract maturity date of Classic renewals?", "it was 1 year ago"),
+        (
+            dt.date(2026, 5, 1),
+            "How many months until the final contract maturity date of Classic renewals?",
+            "**June 30, 2028** is 25 months from today",
+        ),
+        (
+            dt.date(2029, 7, 1),
+            "How many years ago was the final contract maturity date of Classic renewals?",
+            "it was 1 year ago",
+        ),
     ],
 )
 def test_date_spans_from_today_in_both_directions(fabrikam, today, question, expected):
@@ -378,7 +420,11 @@ def real_bot(real_embedder, tmp_path_factory):
         ("What percentage discount do existing qualifying customers get on the base SKU?", "rule", ["41.2%"]),
         # dates, both directions, and the right event
         ("How many months ago did Customer Insights reach GA?", "rule", ["38 months ago"]),
-        ("How many weeks until a renewed standalone contract reaches its final maturity?", "rule", ["September 1, 2027", "39 weeks"]),
+        (
+            "How many weeks until a renewed standalone contract reaches its final maturity?",
+            "rule",
+            ["September 1, 2027", "39 weeks"],
+        ),
         ("Can my renewed standalone contract still be running today?", "rule", ["Yes: ", "September 1, 2027"]),
         ("Is it still possible to sign a standalone renewal now?", "rule", ["No: ", "September 1, 2025"]),
         # stated figures, on the shipped and the dev FAQs
@@ -388,7 +434,11 @@ def real_bot(real_embedder, tmp_path_factory):
         ("Can I join 1,500 clusters to one Fleet Manager?", "rule", ["No: ", "1,000"]),
         ("Is a single SMS message 160 bytes in size?", "rule", ["No: ", "140 bytes"]),
         # several in one
-        ("How long does the Customer Insights trial last and after how many days can I extend it?", "rule", ["30 days", "23 days"]),
+        (
+            "How long does the Customer Insights trial last and after how many days can I extend it?",
+            "rule",
+            ["30 days", "23 days"],
+        ),
         # out of scope
         ("How much does an additional People Interacted capacity pack cost?", "no_answer", []),
         ("When will Dynamics 365 Sales be generally available?", "no_answer", []),
@@ -412,7 +462,11 @@ def test_mutated_figures_are_followed_by_every_rule(real_embedder, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(SHIPPED_CORPUS, corpus)
     faq = corpus / "ci-faq.md"
-    text = faq.read_text().replace("$1,700", "$1,850").replace("can't extend beyond September 1, 2027", "can't extend beyond March 1, 2028")
+    text = (
+        faq.read_text()
+        .replace("$1,700", "$1,850")
+        .replace("can't extend beyond September 1, 2027", "can't extend beyond March 1, 2028")
+    )
     faq.write_text(text)
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", today=dt.date(2026, 11, 28))
     bot = FAQBot.load(settings=settings, embedder=real_embedder)
