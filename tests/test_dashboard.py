@@ -191,6 +191,7 @@ def test_the_admin_page_shows_the_period_figures_and_plots(traffic):
     plots = re.findall(r'<img src="(/admin/plots/[a-z]+\.svg\?days=7)" alt="([^"]+)"', html)
     assert [src for src, _ in plots] == [f"/admin/plots/{name}.svg?days=7" for name in PLOTS]
     assert all(alt for _, alt in plots)
+    assert html.count('<figure class="plot"') == html.count("</figure>") == len(PLOTS)
     assert "<b>price" not in html  # questions are text
     # The images need the token too, and are SVG.
     for src, _ in plots:

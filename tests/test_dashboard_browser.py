@@ -160,6 +160,7 @@ def test_the_dashboard_shows_its_figures_and_plots_after_signing_in(live, page):
     # Each image loaded (an SVG the browser could draw), fills its card, and says what it shows.
     assert all(plot["width"] > 300 and plot["shown"] > 600 and plot["alt"] for plot in plots), plots
     assert page.locator(".slowest tbody tr").count() > 0
+    assert "figure>" not in page.inner_text("main")  # markup never shows as text
 
 
 def test_choosing_a_week_redraws_for_the_week(live, page):
@@ -195,11 +196,11 @@ def screenshot(target: Path) -> None:
         app = create_app(settings.model_copy(), bot=FAQBot.load(settings=settings))
         with LiveServer(app) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1100, "height": 900}, device_scale_factor=1)
+            page = browser.new_page(viewport={"width": 1000, "height": 1500}, device_scale_factor=1)
             sign_in(page, server.url)
             page.wait_for_load_state("load")  # the load event waits for the images
             target.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(target), full_page=True)
+            page.screenshot(path=str(target))  # the figures and plots; the tables follow below
             browser.close()
 
 
