@@ -16,7 +16,8 @@ A question is a follow-up only on general signals of ellipsis, never on its topi
   existing ones?", "in Germany?");
 - it has no word of its own that names a topic: "how do I do that?", "why?", "how much?";
 - it points back with a pronoun or demonstrative ("it", "that", "those") and its other
-  words are generic verbs and adjectives ("how do I enable it?", "is that free?").
+  words are generic verbs and adjectives ("how do I enable it?", "is that free?"), or it
+  points back after a continuation opener ("and how do I reset it?").
 
 A question with a subject of its own ("And how much is the base SKU?") stands on its
 own and is never changed.
@@ -25,8 +26,9 @@ Resolution (`rewrite`) merges the follow-up into the previous question, as the p
 turn understood it: a qualifier replaces the previous qualifier with the same preposition
 ("for new customers" -> "for existing customers", "ones" taking the replaced noun) or is
 added to it; a noun phrase replaces the previous phrase with the same head noun ("the
-monthly price" -> "the yearly price"); a question that only points back is asked together
-with the previous question. `resolve` then asks the bot both the merged question and the
+monthly price" -> "the yearly price"); a pronoun takes the previous question's noun phrase
+("and can I skip one?" -> "can I skip an approval?"); a question that only points back to
+an action ("how do I do that?") is asked together with the previous question. `resolve` then asks the bot both the merged question and the
 follow-up as typed and keeps the merged one unless it scores worse (a no-answer, or a
 lower confidence): a wrong merge never beats what the visitor typed.
 
@@ -142,8 +144,8 @@ def is_follow_up(question: str) -> bool:
     if _is_bare_qualifier(rest):
         return True
     words = set(tokens(rest))
-    if words & _REFERRING and all(term in _GENERIC for term in terms):
-        return True
+    if words & _REFERRING and (opened or all(term in _GENERIC for term in terms)):
+        return True  # "is that free?", "and how do I reset it?"
     if opened:
         # "and for existing ones?", "what about the yearly price?": a fragment, not a question.
         first = _bare(_words(rest)[0]) if _words(rest) else ""
@@ -223,8 +225,76 @@ def rewrite(question: str, previous: PreviousTurn, *, context: str | None = None
             merged = _replace_noun_phrase(previous_words, fragment) or previous_words + ["-", *fragment]
         if merged is not None:
             return " ".join(merged) + "?"
+        substituted = _substitute_referent(fragment, previous_words)
+        if substituted is not None:
+            return " ".join(substituted) + "?"
     # It only points back ("how do I do that?"): ask it together with what it points to.
     return f"{base.rstrip()} {question.strip()}"
+
+
+_PRONOUNS = {"it", "its", "one", "them", "they", "this", "these", "those"}
+
+
+def _referent(previous: list[str]) -> list[str] | None:
+    """The noun phrase a pronoun most likely points to: the first phrase of the previous
+    question that starts with a determiner ("an approval", "the new Customer Insights"),
+    else its longest run of content words ("Azure Linux")."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for word in previous:
+        bare = _bare(word)
+        if bare and bare not in STOP_WORDS:
+            current.append(word.rstrip(","))
+            continue
+        if current:
+            runs.append(current)
+        current = [word] if bare in _DETERMINERS - _REFERRING else []
+    if current and (len(current) > 1 or _bare(current[0]) not in _DETERMINERS):
+        runs.append(current)
+    runs = [run for run in runs if any(_bare(w) not in _DETERMINERS for w in run)]
+    if not runs:
+        return None
+    led = [_noun_part(run) for run in runs if _bare(run[0]) in _DETERMINERS]
+    return led[0] if led else max(runs, key=len)
+
+
+def _after_verb_do(words: list[str], position: int) -> bool:
+    """"do" as the main verb before the pronoun ("how do I do that", "how to do it"), not the
+    auxiliary ("does it stop")."""
+    if position < 2 or _bare(words[position - 1]) not in ("do", "does", "did", "doing"):
+        return False
+    return _bare(words[position - 2]) in ("i", "you", "we", "they", "to", "can", "could", "should", "will")
+
+
+def _noun_part(run: list[str]) -> list[str]:
+    """A phrase ends before an adverb or a generic verb or adjective: "the new Customer
+    Insights generally available" -> "the new Customer Insights", "the ACI meter start
+    running" -> "the ACI meter"."""
+    for i, word in enumerate(run[1:], start=1):
+        bare = _bare(word)
+        if bare.endswith("ly") or bare in _GENERIC:
+            return run[:i]
+    return run
+
+
+def _substitute_referent(fragment: list[str], previous: list[str]) -> list[str] | None:
+    """The follow-up with its pronoun replaced by the previous question's noun phrase
+    ("can I skip one?" -> "can I skip an approval?"); None when there is none to replace.
+    "do that" / "do it" points to an action, not a thing: left to the caller."""
+    referent = _referent(previous)
+    if referent is None:
+        return None
+    for position, word in enumerate(fragment):
+        bare = _bare(word)
+        if bare not in _PRONOUNS or _after_verb_do(fragment, position):
+            continue
+        phrase = list(referent)
+        if bare == "its":
+            phrase = [*phrase[:-1], phrase[-1] + "'s"]
+            if _bare(phrase[0]) in _DETERMINERS:
+                phrase = phrase[1:]
+        return fragment[:position] + phrase + fragment[position + 1 :]
+    return None
 
 
 def _better(candidate: Answer, incumbent: Answer) -> bool:
