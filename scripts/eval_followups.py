@@ -21,6 +21,7 @@ beyond what the report says.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import sys
@@ -30,10 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answer import FAQBot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.conversation import PreviousTurn, resolve  # noqa: E402
-from bot.embed import load_embedder  # noqa: E402
+from bot.answer import FAQBot
+from bot.config import Settings
+from bot.conversation import PreviousTurn, resolve
+from bot.embed import load_embedder
 
 FOLLOWUPS = REPO / "eval" / "followup-questions.jsonl"
 STANDALONE = {"shipped": REPO / "eval" / "dev-questions.jsonl", "dev": REPO / "eval" / "dev-general-questions.jsonl"}
@@ -105,7 +106,7 @@ def wrongly_followed(bots: dict[str, FAQBot]) -> tuple[int, list[str]]:
     for corpus, path in STANDALONE.items():
         bot = bots[corpus]
         questions = [item["question"] for item in read_jsonl(path)]
-        for before, question in zip(questions, questions[1:], strict=False):
+        for before, question in itertools.pairwise(questions):
             asked += 1
             if resolve(bot, question, PreviousTurn(before)).understood is not None:
                 rewritten.append(question)
