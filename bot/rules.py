@@ -391,6 +391,9 @@ def _counted_noun(text: str) -> str | None:
     match = _COUNTED.search(text)
     if match is None or match.group(1) in _GENERIC_NOUNS or match.group(1) in _INTENT_WORDS:
         return None
+    if not match.group(1).endswith("s") and match.group(1) not in ("people", "data"):
+        return None  # "how many go through ...": a verb, not what is counted
+        return None
     return match.group(1)
 
 
@@ -646,8 +649,10 @@ class RuleEngine:
             ]
             relevant = relevant + wider
         candidates = self._prefer_event(candidates, intent)
+        if not candidates and unknown_names and intent.kind == "money" and confident:
+            return self._refuse(question, retrieval, unknown_names, intent.kind)  # "Salesforce" prices
         if not candidates:
-            if confident and not _YES_NO.match(plain) and self._states_no_such_figure(intent, retrieval):
+            if confident and not _YES_NO.match(plain) and self._states_no_such_figure(intent, retrieval, terms):
                 return self._refuse(question, retrieval, terms or unknown, intent.kind)
             return None
         if unknown_names and intent.stated is None:
@@ -988,7 +993,7 @@ class RuleEngine:
             text = ("Yes: " if (facts[0].date - today).days >= 0 else "No: ") + text[:1].lower() + text[1:]
         return self._rule_answer(question, retrieval, "date_vs_today", facts, text, steps, confidence)
 
-    def _states_no_such_figure(self, intent: Intent, retrieval: Retrieval) -> bool:
+    def _states_no_such_figure(self, intent: Intent, retrieval: Retrieval, terms: list[str]) -> bool:
         """True when the passage retrieval trusts most holds no figure of the kind asked at all:
         no fact, and no number even in a table or a form the facts do not read ("8-12 weeks").
         A price question whose passage says it is free ("no additional cost") is not refused."""
@@ -998,6 +1003,12 @@ class RuleEngine:
             return False  # this FAQ states no figure of that kind anywhere: retrieval decides
         passage = retrieval.hits[0].passage
         text = " ".join(filter(None, [passage.question, passage.answer_text]))
+        if (
+            intent.kind == "money"
+            and terms
+            and self._unmatched_share(terms, retrieval.hits[0].passage_index) > self.MAX_UNMATCHED
+        ):
+            return True  # the passage found is about something else, and gives no price of this
         if intent.kind == "money" and re.search(
             r"\b(free|no (additional )?(cost|charge)|at no|included|charged|pricing page)\b", text, re.IGNORECASE
         ):
