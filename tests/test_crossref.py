@@ -141,3 +141,20 @@ def test_the_shipped_faq_references_resolve_to_the_questions_they_mean():
         anchors = {p.anchor for p in document.passages}
         for anchor in re.findall(r"\]\(#([^)]+)\)", passage.answer_markdown):
             assert anchor in anchors
+
+
+def test_the_faq_page_links_each_reference_to_an_anchor_on_the_page(settings):
+    from fastapi.testclient import TestClient
+
+    from bot.answer import FAQBot
+    from bot.server import create_app
+
+    from .fakes import HashingEmbedder
+
+    app = create_app(settings, bot=FAQBot.load(settings=settings, embedder=HashingEmbedder()))
+    with TestClient(app) as client:
+        page = client.get("/faq/ci-faq").text
+    targets = re.findall(r'<a href="#(how-do-you-define-people-[a-z]+|can-customers-have-access[^"]*)">', page)
+    assert len(targets) == 3  # both definitions and "the next question"
+    assert all(f'id="{anchor}"' in page for anchor in targets)
+    assert "question five" not in page and "Refer to the next question" not in page
