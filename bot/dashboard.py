@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -319,6 +320,10 @@ def _plot_slowest(board: Dashboard):
     )
 
 
+_RENDER_LOCK = threading.Lock()
+"""matplotlib shares its font objects between figures: one plot is drawn at a time (the
+server draws a page's plots in parallel threads otherwise)."""
+
 PLOTS = {"volume": _plot_volume, "outcomes": _plot_outcomes, "clusters": _plot_clusters, "slowest": _plot_slowest}
 """The dashboard's plots by name, in the order the page shows them."""
 
@@ -329,8 +334,9 @@ def render_plot(board: Dashboard, name: str) -> str:
         raise ValueError(f"no plot named {name!r}; the plots are {', '.join(PLOTS)}")
     import matplotlib
 
-    matplotlib.rcParams["svg.hashsalt"] = "faqbot"  # stable ids: the same data, the same SVG
-    figure = PLOTS[name](board)
     out = io.StringIO()
-    figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    with _RENDER_LOCK:
+        matplotlib.rcParams["svg.hashsalt"] = "faqbot"  # stable ids: the same data, the same SVG
+        figure = PLOTS[name](board)
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     return out.getvalue()
