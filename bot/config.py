@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -105,6 +106,17 @@ class Settings(BaseSettings):
         "a thumbs-down and a request for a person; nothing is offered when unset.",
     )
     handoff_label: str = Field("Contact support", description="The text of the handoff link.")
+
+    @field_validator("handoff_url")
+    @classmethod
+    def _handoff_is_a_link(cls, value: str | None) -> str | None:
+        """A visitor follows it: an http(s) page or a mailto: address, nothing else (javascript:)."""
+        text = (value or "").strip()
+        if not text:
+            return None
+        if not re.match(r"^(?:https?://[^\s/]+|mailto:\S+@\S+)", text, re.IGNORECASE):
+            raise ValueError(f"FAQBOT_HANDOFF_URL must be an https:// link or a mailto: address, got {text!r}")
+        return text
 
     @field_validator("db_url")
     @classmethod

@@ -76,7 +76,7 @@ def test_no_labelled_dev_question_is_taken_for_a_request_for_a_person():
 
 def test_the_handoff_comes_from_the_settings():
     assert handoff_of(Settings()) is None
-    assert handoff_of(Settings(handoff_url="  ")) is None
+    assert handoff_of(Settings(handoff_url="  ")) is None  # an empty setting is no setting
     handoff = handoff_of(Settings(handoff_url="mailto:help@example.com"))
     assert handoff == Handoff("mailto:help@example.com", DEFAULT_HANDOFF_LABEL)
     custom = handoff_of(Settings(handoff_url="https://example.com/help", handoff_label="Kontakt"))
@@ -87,3 +87,9 @@ def test_the_handoff_settings_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("FAQBOT_HANDOFF_URL", "https://example.com/contact")
     monkeypatch.setenv("FAQBOT_HANDOFF_LABEL", "Contact us")
     assert handoff_of(Settings()) == Handoff("https://example.com/contact", "Contact us")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "support.example.com", "ftp://example.com/", "https://"])
+def test_a_handoff_url_a_visitor_cannot_follow_is_refused(url: str):
+    with pytest.raises(ValueError, match="FAQBOT_HANDOFF_URL"):
+        Settings(handoff_url=url)
