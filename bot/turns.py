@@ -8,8 +8,8 @@
 One turn: the previous turn of the conversation is read from the store (so a follow-up
 may land on any replica), or from this process's bounded memory when the store fails;
 the question is resolved against it (bot/conversation.py); a way to a person
-(bot/handoff.py) is attached to a no-answer and to a request for a person when
-`settings.handoff_url` is set; and the answer is logged with its conversation id, the
+(bot/handoff.py) is attached to a no-answer when `settings.handoff_url` is set, and
+is the answer to a request for a person; and the answer is logged with its conversation id, the
 question as understood and whether a handoff was offered.
 """
 
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from .conversation import PreviousTurn, Resolution, TurnMemory, resolve
 from .handoff import Handoff, asks_for_person, handoff_of
+from .records import RelatedQuestion
 from .store import AnswerStore, StoreError, log_answer, warn_store_failure
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["ConversationDesk", "Turn", "new_conversation_id"]
 
 PERSON_MESSAGE = "You can reach a person here: {label}."
-"""The answer to a request for a person that the FAQ does not answer, when a handoff is set."""
+"""The answer to a request for a person, when a handoff is set (kind `no_answer`: the FAQ
+does not answer it; the closest passages are offered as suggestions)."""
 
 
 def new_conversation_id() -> str:
@@ -112,12 +114,18 @@ class ConversationDesk:
         if self.handoff is None:
             return answer, None
         if asks_for_person(question):
-            if answer.kind == "no_answer":
-                # The FAQ has nothing on it: the way to a person is the answer, not three
-                # unrelated FAQ questions.
-                text = PERSON_MESSAGE.format(label=self.handoff.label)
-                answer = answer.model_copy(update={"answer": text, "related": []})
-            return answer, self.handoff
+            # The visitor asked for a person: the way to one is the answer. Passages that merely
+            # share words with the request ("people", "contact") are offered as suggestions only.
+            suggestions = answer.related
+            if answer.kind != "no_answer":
+                suggestions = [
+                    RelatedQuestion(passage_id=c.passage_id, question=c.question)
+                    for c in answer.citations
+                    if c.question
+                ]
+            text = PERSON_MESSAGE.format(label=self.handoff.label)
+            update = {"answer": text, "kind": "no_answer", "citations": [], "rule": None, "related": suggestions}
+            return answer.model_copy(update=update), self.handoff
         if answer.kind == "no_answer":
             return answer, self.handoff
         return answer, None
