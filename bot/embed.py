@@ -164,10 +164,13 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def onnx_session_options(threads: int, *, spinning: bool = True):
+def onnx_session_options(threads: int, *, spinning: bool = False, arena: bool = True):
     """ONNX Runtime options for the encoder: `threads` intra-op threads, sequential execution
     (the graph is a chain: parallel execution only adds scheduling), full graph optimisation.
-    `spinning=False` stops idle intra-op threads from busy-waiting for the next call."""
+    Idle intra-op threads sleep instead of busy-waiting for the next call (`spinning=False`):
+    on 2 shared cores the spinning threads took the CPU from everything else (bench, issue 14:
+    18 ms vs 91 ms a question on a busy machine);
+    `arena=False` returns each call's buffers to the system instead of keeping a pool."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -178,16 +181,20 @@ def onnx_session_options(threads: int, *, spinning: bool = True):
     options.log_severity_level = 3  # errors only: warnings about unused initializers are noise
     if not spinning:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.enable_cpu_mem_arena = arena
     return options
 
 
 class OnnxEmbedder:
     """The model's ONNX export on ONNX Runtime, with its fast tokenizer; no torch.
 
-    A lone text is tokenized without padding; a batch is padded to its longest text
-    (the bundled tokenizer.json pads every input to 128 tokens, which made single
-    questions ~9x slower). Texts are truncated where sentence-transformers truncates
-    them (`max_seq_length`). ONNX Runtime sessions may be run from several threads.
+    Texts are tokenized without padding (the bundled tokenizer.json pads every input
+    to 128 tokens, which made single questions ~9x slower) and truncated where
+    sentence-transformers truncates them (`max_seq_length`). Several texts are sorted
+    by length and run in groups of at most `max_batch_tokens` tokens, each padded to
+    its longest text: a batch of long passages padded to one length would cost time,
+    and its attention scores hundreds of MB that the process keeps. ONNX Runtime
+    sessions may be run from several threads.
     """
 
     backend = "onnx"
@@ -199,7 +206,9 @@ class OnnxEmbedder:
         *,
         name: str | None = None,
         threads: int | None = None,
-        spinning: bool = True,
+        spinning: bool = False,
+        arena: bool = True,
+        max_batch_tokens: int = 2048,
         model_sha256: str | None = None,
     ) -> None:
         import onnxruntime
@@ -208,17 +217,19 @@ class OnnxEmbedder:
         model_dir, onnx_path = Path(model_dir), Path(onnx_path)
         if not (model_dir / "tokenizer.json").is_file():
             raise FileNotFoundError(f"{model_dir} has no tokenizer.json: the onnx backend needs a fast tokenizer")
+        if max_batch_tokens < 1:
+            raise ValueError(f"max_batch_tokens must be at least 1, got {max_batch_tokens}")
         self.name = name or str(model_dir)
         self.model_dir = model_dir
         self.threads = default_threads(threads)
+        self.max_batch_tokens = max_batch_tokens
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        # Pad a batch to its longest text only (no fixed length), truncate as sentence-transformers does.
-        padding = self.tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]"}
-        self.tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"])
+        self._pad_id = int((self.tokenizer.padding or {}).get("pad_id", 0))
+        self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(_max_seq_length(model_dir, self.tokenizer))
         self.session = onnxruntime.InferenceSession(
             str(onnx_path),
-            onnx_session_options(self.threads, spinning=spinning),
+            onnx_session_options(self.threads, spinning=spinning, arena=arena),
             providers=["CPUExecutionProvider"],
         )
         self._inputs = {node.name for node in self.session.get_inputs()}
@@ -229,13 +240,36 @@ class OnnxEmbedder:
         if not texts:
             return np.zeros((0, getattr(self, "dimension", 0)), dtype=np.float32)
         if len(texts) == 1:
-            encodings = [self.tokenizer.encode(texts[0])]
-        else:
-            encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64)}
+            return self._run([self.tokenizer.encode(texts[0])])
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        vectors: np.ndarray | None = None
+        start = 0
+        while start < len(order):
+            end = start + 1  # grow the group while it stays within the token budget
+            while end < len(order) and (end + 1 - start) * len(encodings[order[end]].ids) <= self.max_batch_tokens:
+                end += 1
+            group = order[start:end]
+            found = self._run([encodings[i] for i in group])
+            if vectors is None:
+                vectors = np.empty((len(texts), found.shape[1]), dtype=np.float32)
+            vectors[group] = found
+            start = end
+        return vectors
+
+    def _run(self, encodings) -> np.ndarray:
+        """One model call on encodings padded to the longest of them."""
+        longest = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), longest), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), longest), dtype=np.int64)
+        types = np.zeros((len(encodings), longest), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+            types[row, : len(encoding.ids)] = encoding.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
+            feed["token_type_ids"] = types
         (vectors,) = self.session.run(["embedding"], feed)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

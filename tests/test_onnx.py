@@ -161,11 +161,26 @@ def test_onnx_vectors_equal_torch_vectors_one_by_one_and_in_batches(onnx_embedde
 
 
 @pytest.mark.slow
-def test_a_single_question_is_not_padded(onnx_embedder):
-    encoding = onnx_embedder.tokenizer.encode("How do I extend the trial?")
-    assert len(encoding.ids) < 16 and all(encoding.attention_mask)
-    lengths = {len(e.ids) for e in onnx_embedder.tokenizer.encode_batch(["a", "a much longer question than that"])}
-    assert len(lengths) == 1 and lengths.pop() < 16  # padded to the longest of the batch only
+def test_texts_are_padded_only_to_the_longest_of_their_length_group(onnx_embedder, monkeypatch):
+    shapes: list[tuple[int, int]] = []
+    run = onnx_embedder.session.run
+
+    def recording(names, feed):
+        shapes.append(feed["input_ids"].shape)
+        return run(names, feed)
+
+    monkeypatch.setattr(onnx_embedder.session, "run", recording)
+    monkeypatch.setattr(onnx_embedder, "max_batch_tokens", 64)
+    onnx_embedder.encode(["How do I extend the trial?"])
+    assert shapes[0][0] == 1 and shapes[0][1] < 16  # a lone question is not padded
+    long_passage = " ".join(passage_texts(SHIPPED_CORPUS))[:2000]
+    texts = [long_passage, "trial", "How do I extend the trial?"]
+    shapes.clear()
+    together = onnx_embedder.encode(texts)
+    assert shapes[0][0] == 2 and shapes[0][1] < 16  # the two questions, sorted together
+    assert shapes[1] == (1, 256)  # the long passage alone, truncated at max_seq_length
+    one_by_one = np.vstack([onnx_embedder.encode([text]) for text in texts])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5)
 
 
 @pytest.mark.slow
