@@ -432,9 +432,9 @@ def _serve_cold_start(backend: str) -> float:
 
 
 def bench_onnx() -> dict:
-    """The figures of issue 14, every ratio against the bare torch encode measured in this run:
-    bare ONNX encode, ONNX Runtime thread settings, FAQBot.ask and HTTP /api/ask on the onnx
-    backend, cold starts, server RSS after 100 questions, index builds on each backend."""
+    """The onnx backend, every ratio against the bare torch encode measured in this run: bare ONNX
+    encode and ONNX Runtime thread settings, FAQBot.ask and HTTP /api/ask p50/p95, and the RSS of
+    `faqbot serve` (one worker) after 320 questions. Cold starts: onnx_cold; builds: onnx_build."""
     import httpx
 
     from bot.embed import OnnxEmbedder
