@@ -111,9 +111,13 @@ def split_parts(question: str) -> list[str]:
 
     >>> split_parts("When is it generally available, and what does it cost?")
     ['When is it generally available?', 'what does it cost?']
+    >>> split_parts("When and how will it be available to purchase?")
+    ['When and how will it be available to purchase?']
     """
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(question) if p.strip(" ,;?")]
-    if len(parts) < 2:
+    # "When and how will it ship?" asks one thing about two aspects: a part of a single
+    # word is a coordinated question word, not a question of its own.
+    if len(parts) < 2 or any(len(part.split()) < 2 for part in parts):
         return [question]
     return [p if p.endswith("?") else p + "?" for p in parts]
 
