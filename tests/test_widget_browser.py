@@ -755,7 +755,7 @@ def test_conversation_id_goes_back_with_the_next_question_until_a_new_conversati
             crafted_answer(answer_id="answer-5"),  # a server that knows no conversations
         ],
     )
-    send(page, "How much is it for new customers?")
+    send(page, "What is the base SKU price for new customers?")
     sync_api.expect(bot_answers(page)).to_have_count(1)
     send(page, "and for existing ones?")
     sync_api.expect(bot_answers(page)).to_have_count(2)
@@ -846,3 +846,54 @@ def test_axe_finds_no_violations_in_the_widget(live, browser, scheme):
         assert results.violations_count == 0, results.generate_report()
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------- end to end with the real server
+
+
+@pytest.fixture(scope="module")
+def live_with_handoff(tmp_path_factory):
+    """The bot's server with a way to a person configured (FAQBOT_HANDOFF_URL)."""
+    folder = tmp_path_factory.mktemp("handoff")
+    server = LiveServer()
+    settings = Settings(
+        corpus_dir=REPO / "corpus",
+        index_dir=folder / "index",
+        model="fake-hashing-embedder",
+        db_path=folder / "faqbot.sqlite3",
+        handoff_url="https://support.example.com/contact",
+        handoff_label="Talk to our team",
+    )
+    bot = FAQBot.load(settings=settings, embedder=HashingEmbedder())
+    server.app = create_app(settings, bot=bot)
+    with server:
+        yield server
+
+
+def test_a_follow_up_is_answered_for_its_new_qualifier_end_to_end(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    send(page, "What is the base SKU price for new customers?")
+    sync_api.expect(bot_answers(page)).to_have_count(1)
+    sync_api.expect(bot_answers(page).last).to_contain_text("$1,700")
+    send(page, "and for existing ones?")
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    follow_up = bot_answers(page).last
+    sync_api.expect(follow_up).to_contain_text("$1,000")
+    sync_api.expect(follow_up).to_contain_text("existing customers")
+    assert "$1,700" not in follow_up.locator(".bubble").inner_text()
+
+
+def test_the_handoff_link_after_a_no_answer_only_when_configured(live, live_with_handoff, watched):
+    page = watched.page
+    open_widget(page, live_with_handoff.url + "/")
+    send(page, "lorem ipsum dolor sit amet")
+    link = bot_answers(page).last.locator("a.handoff")
+    sync_api.expect(link).to_have_text("Talk to our team")
+    assert link.get_attribute("href") == "https://support.example.com/contact"
+    # The same question on a server without the setting offers no handoff.
+    open_widget(page, live.url + "/")
+    send(page, "lorem ipsum dolor sit amet")
+    sync_api.expect(bot_answers(page)).to_have_count(1)
+    sync_api.expect(bot_answers(page).last).to_have_attribute("data-kind", "no_answer")
+    sync_api.expect(page.locator("[role=dialog] .handoff")).to_have_count(0)
