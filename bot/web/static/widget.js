@@ -488,7 +488,16 @@
     { class: "panel", id: "faqbot-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": titleId, hidden: true },
     [header, log, form, footnote]
   );
-  var container = el("div", { class: "faqbot pos-" + POSITION + " theme-" + THEME, lang: LANG }, [launcher, panel]);
+  var container = el("div", { class: "faqbot pos-" + POSITION, lang: LANG }, [launcher, panel]);
+  // One dark palette in the stylesheet (.theme-dark); "auto" follows the visitor's setting, live.
+  var darkScheme = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function applyTheme() {
+    var dark = THEME === "dark" || (THEME === "auto" && !!darkScheme && darkScheme.matches);
+    container.classList.toggle("theme-dark", dark);
+    container.classList.toggle("theme-light", !dark);
+  }
+  applyTheme();
+  if (THEME === "auto" && darkScheme && darkScheme.addEventListener) darkScheme.addEventListener("change", applyTheme);
   root.appendChild(stylesheet);
   root.appendChild(container);
 
