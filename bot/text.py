@@ -77,26 +77,3 @@ def split_sentences(text: str) -> list[str]:
         if rest:
             sentences.append(rest)
     return sentences
-
-
-def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    """True when `a` becomes `b` in at most `limit` edits: insertions, deletions,
-    substitutions and swaps of two neighbouring letters ("retrun" -> "return" is one)."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    before_previous: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            current[j] = min(
-                previous[j] + 1,
-                current[j - 1] + 1,
-                previous[j - 1] + (char_a != char_b),
-            )
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], before_previous[j - 2] + 1)
-        if min(current) > limit:
-            return False
-        before_previous, previous = previous, current
-    return previous[-1] <= limit

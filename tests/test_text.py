@@ -1,6 +1,6 @@
 import pytest
 
-from bot.text import content_terms, edit_distance_at_most, split_sentences, tokens
+from bot.text import content_terms, split_sentences, tokens
 
 
 def test_tokens_keep_number_separators_and_drop_apostrophes():
@@ -24,17 +24,3 @@ def test_content_terms_drop_stop_words():
 )
 def test_split_sentences(text, expected):
     assert split_sentences(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "limit", "expected"),
-    [("capcity", "capacity", 1, True), ("capacity", "capacity", 0, True), ("trial", "trail", 1, True), ("trial", "trawl", 1, False), ("trial", "trawl", 2, True), ("a", "abcd", 2, False)],
-)
-def test_edit_distance_at_most(a, b, limit, expected):
-    assert edit_distance_at_most(a, b, limit) is expected
-
-
-def test_a_swap_of_neighbouring_letters_is_one_edit():
-    assert edit_distance_at_most("retrun", "return", 1)
-    assert edit_distance_at_most("teh", "the", 1)
-    assert not edit_distance_at_most("retrun", "rerun", 0)
