@@ -80,8 +80,8 @@ def interleaved(functions: dict, items, rounds: int = 5) -> dict[str, list[float
 
 
 def load_bot(corpus: Path | None = None, index: Path | None = None, **overrides):
-    from bot import FAQBot
-    from bot.config import Settings
+    from faqbot import FAQBot
+    from faqbot.core.config import Settings
 
     settings = Settings(
         corpus_dir=corpus or REPO / "corpus",
@@ -178,7 +178,7 @@ class Server:
 def bench_http() -> dict:
     import httpx
 
-    from bot.embed import load_embedder
+    from faqbot.search.embed import load_embedder
 
     model = load_embedder()
     qs = questions()
@@ -290,9 +290,9 @@ def generated_corpus(folder: Path, passages: int, per_document: int = 500) -> Pa
 _BUILD_CODE = """
 import json, resource, sys, time
 from pathlib import Path
-from bot.config import Settings
-from bot.embed import load_embedder
-from bot.index import build_index
+from faqbot.core.config import Settings
+from faqbot.search.embed import load_embedder
+from faqbot.search.index import build_index
 embedder = load_embedder()
 started = time.perf_counter()
 build_index(Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2])), embedder)
@@ -321,8 +321,8 @@ def bench_build() -> dict:
 
 def write_random_index(corpus: Path, index_dir: Path, model) -> None:
     """An index of the generated corpus with random unit vectors: only search cost is measured."""
-    from bot.corpus import load_corpus
-    from bot.index import Sentence, write_build
+    from faqbot.ingest.corpus import load_corpus
+    from faqbot.search.index import Sentence, write_build
 
     passages = list(load_corpus(corpus).passages)
     rng = np.random.default_rng(7)
@@ -345,10 +345,10 @@ def write_random_index(corpus: Path, index_dir: Path, model) -> None:
 
 def bench_scale() -> dict:
     """Query latency (encode + search) as the corpus grows; 100,000 uses random vectors."""
-    from bot.embed import load_embedder
-    from bot.index import build_index, load_index
-    from bot.retrieve import Retriever
-    from bot.config import Settings
+    from faqbot.search.embed import load_embedder
+    from faqbot.search.index import build_index, load_index
+    from faqbot.search.retrieve import Retriever
+    from faqbot.core.config import Settings
 
     model = load_embedder()
     qs = questions()
@@ -384,8 +384,8 @@ def bench_scale() -> dict:
 def _torch_and_onnx():
     """The two bare encoders of the bundled model, side by side: torch (sentence-transformers on
     its model thread) and the ONNX export on ONNX Runtime (exported into the user cache if needed)."""
-    from bot.embed import load_embedder, load_onnx_embedder, user_cache_dir
-    from bot.onnx_export import passage_texts
+    from faqbot.search.embed import load_embedder, load_onnx_embedder, user_cache_dir
+    from faqbot.search.onnx_export import passage_texts
 
     onnx = load_onnx_embedder(cache_dirs=[user_cache_dir()], check_texts=lambda: passage_texts(REPO / "corpus"))
     return load_embedder(backend="torch"), onnx
@@ -437,7 +437,7 @@ def bench_onnx() -> dict:
     `faqbot serve` (one worker) after 320 questions. Cold starts: onnx_cold; builds: onnx_build."""
     import httpx
 
-    from bot.embed import OnnxEmbedder
+    from faqbot.search.embed import OnnxEmbedder
 
     torch_model, onnx_model = _torch_and_onnx()
     qs = questions()
@@ -523,8 +523,8 @@ def bench_onnx_cold() -> dict:
 
 def bench_onnx_build() -> dict:
     """Index builds by each backend (2,000 generated passages), and ONNX Runtime's memory arena."""
-    from bot.config import Settings
-    from bot.index import build_index
+    from faqbot.core.config import Settings
+    from faqbot.search.index import build_index
 
     torch_model, onnx_model = _torch_and_onnx()
     out = {}
@@ -545,7 +545,7 @@ def bench_onnx_build() -> dict:
 _ARENA_CODE = """
 import json, statistics, sys, time
 from pathlib import Path
-from bot.embed import OnnxEmbedder
+from faqbot.search.embed import OnnxEmbedder
 model = OnnxEmbedder(Path(sys.argv[1]), Path(sys.argv[2]), arena=sys.argv[3] == "on")
 texts = json.loads(Path(sys.argv[4]).read_text())
 times = []
@@ -564,7 +564,7 @@ print(json.dumps({"p50_ms": statistics.median(times), "rss_mb": rss}))
 def bench_onnx_arena(model_dir: Path, onnx_file: Path, rounds: int = 2) -> dict:
     """ONNX Runtime's memory arena on and off, each in a fresh process: single-question p50
     and RSS after the dev questions and the corpus passages (one by one, then in batches)."""
-    from bot.onnx_export import passage_texts
+    from faqbot.search.onnx_export import passage_texts
 
     texts = questions() + passage_texts(REPO / "corpus")
     texts_file = WORK / "arena-texts.json"

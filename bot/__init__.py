@@ -1,63 +1,25 @@
-"""faqbot: answers questions about FAQ documents, with citations, exact numbers and honest no-answers.
+"""The package's former import name, kept as an alias of `faqbot` for one release.
 
     >>> from bot import FAQBot
-    >>> bot = FAQBot.load("index")                 # doctest: +SKIP
-    >>> bot.ask("How do I extend the trial?").answer   # doctest: +SKIP
+    >>> FAQBot.__module__
+    'faqbot.answer.pipeline'
 
-Names are imported lazily, so `import bot.config` (and `faqbot --help`) stays
-light: faiss, bm25s and the model load only when they are used.
+New code imports `faqbot`; the modules moved into packages by role (see the README's
+Architecture section), so only the names `faqbot` exports are available here.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-__version__ = "0.1.0"
+import faqbot
 
-_EXPORTS = {
-    "FAQBot": "bot.answer",
-    "Settings": "bot.config",
-    "Answer": "bot.records",
-    "Citation": "bot.records",
-    "Document": "bot.records",
-    "Fact": "bot.records",
-    "Passage": "bot.records",
-    "RelatedQuestion": "bot.records",
-    "RuleTrace": "bot.records",
-    "FAQBotError": "bot.errors",
-    "InvalidQuestion": "bot.errors",
-    "CorpusError": "bot.errors",
-    "IndexMissing": "bot.errors",
-    "IndexCorrupt": "bot.errors",
-    "IndexModelMismatch": "bot.errors",
-    "IndexCorpusMismatch": "bot.errors",
-    "IndexStale": "bot.errors",
-}
-
-__all__ = ["__version__", *_EXPORTS]
-
-if TYPE_CHECKING:
-    from .answer import FAQBot
-    from .config import Settings
-    from .errors import (
-        CorpusError,
-        FAQBotError,
-        IndexCorpusMismatch,
-        IndexCorrupt,
-        IndexMissing,
-        IndexModelMismatch,
-        IndexStale,
-        InvalidQuestion,
-    )
-    from .records import Answer, Citation, Document, Fact, Passage, RelatedQuestion, RuleTrace
+__version__ = faqbot.__version__
+__all__ = list(faqbot.__all__)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'bot' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return getattr(faqbot, name)
 
 
 def __dir__() -> list[str]:

@@ -29,9 +29,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.slack import create_slack_router
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.doors.slack import create_slack_router
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"

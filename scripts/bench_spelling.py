@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from symspellpy import SymSpell, Verbosity
 
-from bot.corpus import load_corpus
-from bot.text import tokens
+from faqbot.ingest.corpus import load_corpus
+from faqbot.core.text import tokens
 
 SIZE = 50_000
 

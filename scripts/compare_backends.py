@@ -21,9 +21,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import FAQBot
-from bot.config import Settings
-from bot.evaluate import evaluate, read_eval_file
+from faqbot import FAQBot
+from faqbot.core.config import Settings
+from faqbot.evaluate.evaluation import evaluate, read_eval_file
 
 
 def main() -> int:

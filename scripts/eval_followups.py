@@ -31,10 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.conversation import PreviousTurn, resolve
-from bot.embed import load_embedder
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.answer.conversation import PreviousTurn, resolve
+from faqbot.search.embed import load_embedder
 
 FOLLOWUPS = REPO / "eval" / "followup-questions.jsonl"
 STANDALONE = {"shipped": REPO / "eval" / "dev-questions.jsonl", "dev": REPO / "eval" / "dev-general-questions.jsonl"}

@@ -1,10 +1,10 @@
 """Fit the ranking and abstention models, cross-validated leave-one-document-out.
 
     .venv/bin/python scripts/fit_fusion.py                 # print the CV table
-    .venv/bin/python scripts/fit_fusion.py --write         # ... and write bot/fusion.json
+    .venv/bin/python scripts/fit_fusion.py --write         # ... and write faqbot/search/fusion.json
 
 Builds one index of all labelled documents (shipped corpus, the three extra
-documents, the eight dev documents; see bot/crossval.py for the folds), prints
+documents, the eight dev documents; see faqbot/evaluate/crossval.py for the folds), prints
 the cross-validated table with the in-sample figures in brackets, and with
 `--write` fits both models on every question and writes them with the CV
 figures in their `meta`. Needs scikit-learn (the `test` extra). Encoded texts
@@ -24,13 +24,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.config import Settings
-from bot.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids
-from bot.embed import load_embedder
-from bot.evaluate import read_eval_file
-from bot.fusion import DEFAULT_MODEL_PATH
-from bot.index import build_index, load_index
-from bot.retrieve import Retriever
+from faqbot.core.config import Settings
+from faqbot.evaluate.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids
+from faqbot.search.embed import load_embedder
+from faqbot.evaluate.evaluation import read_eval_file
+from faqbot.search.fusion import DEFAULT_MODEL_PATH
+from faqbot.search.index import build_index, load_index
+from faqbot.search.retrieve import Retriever
 
 GROUPS = {"shipped": REPO / "corpus", "extra": REPO / "tests/data/extra", "dev": REPO / "tests/data/dev"}
 EVAL_FILES = sorted((REPO / "eval").glob("*.jsonl"))
@@ -65,7 +65,7 @@ def _digest(text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write bot/fusion.json")
+    parser.add_argument("--write", action="store_true", help="write faqbot/search/fusion.json")
     parser.add_argument("--work", type=Path, default=Path("/tmp/faqbot-cv"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/faqbot-encode-cache.npz"))
     parser.add_argument("files", nargs="*", type=Path, default=EVAL_FILES)

@@ -94,9 +94,9 @@ def screenshot(
 
     from playwright.sync_api import sync_playwright
 
-    from bot.answer import FAQBot
-    from bot.config import Settings
-    from bot.server import create_app
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.core.config import Settings
+    from faqbot.doors.http.app import create_app
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     with tempfile.TemporaryDirectory() as folder:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from faqbot.core.config import Settings
 
 from .fakes import HashingEmbedder
 from .pgcluster import postgres  # noqa: F401 - the session's PostgreSQL server (tests/pgcluster.py)
@@ -43,7 +43,7 @@ def settings(tmp_path: Path, corpus_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The bundled all-MiniLM-L6-v2, loaded once for the whole session."""
-    from bot.embed import load_embedder
+    from faqbot.search.embed import load_embedder
 
     return load_embedder()
 

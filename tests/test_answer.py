@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import FAQBot, InvalidQuestion
-from bot.text import split_sentences
+from faqbot import FAQBot, InvalidQuestion
+from faqbot.core.text import split_sentences
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_a_repeated_question_is_answered_from_the_cache(bot, fake_embedder):
     ],
 )
 def test_pleasantries_are_not_searched(message, core):
-    from bot.answer import strip_pleasantries
+    from faqbot.answer.pipeline import strip_pleasantries
 
     assert strip_pleasantries(message) == core
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from bot import cli
-from bot.records import Answer
+from faqbot.doors import cli
+from faqbot.core.records import Answer
 
 from .fakes import HashingEmbedder
 
@@ -17,8 +17,8 @@ from .fakes import HashingEmbedder
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch):
     """Every command gets the fake embedder instead of loading the real model."""
-    monkeypatch.setattr("bot.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
-    monkeypatch.setattr("bot.answer.load_embedder", lambda model=None, **options: HashingEmbedder())
+    monkeypatch.setattr("faqbot.search.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
+    monkeypatch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def paths(settings):
 
 
 def test_help_does_not_load_heavy_libraries():
-    code = "import sys; from bot import cli; cli.build_parser(); print(sorted({'torch', 'faiss', 'sentence_transformers'} & set(sys.modules)))"
+    code = "import sys; from faqbot.doors import cli; cli.build_parser(); print(sorted({'torch', 'faiss', 'sentence_transformers'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

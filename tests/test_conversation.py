@@ -1,4 +1,4 @@
-"""Follow-ups (bot/conversation.py): which questions lean on the previous turn, how they are
+"""Follow-ups (faqbot/answer/conversation.py): which questions lean on the previous turn, how they are
 merged with it, and that a question standing on its own is never changed.
 
 The follow-up pairs are eval/followup-questions.jsonl, one JSON object a line:
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.conversation import (
+from faqbot.core.config import Settings
+from faqbot.answer.conversation import (
     UNDERSTOOD_PREFIX,
     PreviousTurn,
     TurnMemory,
@@ -31,8 +31,8 @@ from bot.conversation import (
     resolve,
     rewrite,
 )
-from bot.corpus import load_corpus
-from bot.records import Answer
+from faqbot.ingest.corpus import load_corpus
+from faqbot.core.records import Answer
 
 REPO = Path(__file__).resolve().parent.parent
 FOLLOWUPS = REPO / "eval" / "followup-questions.jsonl"
@@ -185,7 +185,7 @@ def test_turn_memory_is_bounded_and_forgets_the_least_recently_used():
 
 @pytest.mark.slow
 def test_follow_ups_on_the_shipped_corpus_resolve_to_their_passage(real_embedder, combined_corpus, tmp_path_factory):
-    from bot.answer import FAQBot
+    from faqbot.answer.pipeline import FAQBot
 
     settings = Settings(corpus_dir=combined_corpus, index_dir=tmp_path_factory.mktemp("followup-index"))
     bot = FAQBot.load(settings=settings, embedder=real_embedder)

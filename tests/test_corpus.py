@@ -1,4 +1,4 @@
-"""Tests of bot/corpus.py: the real FAQ documents, tricky snippets, and fuzzing."""
+"""Tests of faqbot/ingest/corpus.py: the real FAQ documents, tricky snippets, and fuzzing."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.corpus import Corpus, corpus_file_hashes, load_corpus, parse_document
-from bot.errors import CorpusError
-from bot.records import Document
+from faqbot.ingest.corpus import Corpus, corpus_file_hashes, load_corpus, parse_document
+from faqbot.core.errors import CorpusError
+from faqbot.core.records import Document
 
 HERE = Path(__file__).parent
 CORPUS_DIR = HERE.parent / "corpus"
@@ -407,7 +407,7 @@ def test_include_is_resolved_with_its_own_source_and_lines(tmp_path: Path) -> No
 
 def test_missing_include_and_include_without_base_dir_warn(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     text = "## Q?\n\nA.\n\n[!INCLUDE [gone](./includes/gone.md)]\n"
-    with caplog.at_level(logging.WARNING, logger="bot.corpus"):
+    with caplog.at_level(logging.WARNING, logger="faqbot.ingest.corpus"):
         doc = parse(text, base_dir=tmp_path)
     assert len(doc.warnings) == 1 and "gone.md" in doc.warnings[0] and "does not exist" in doc.warnings[0]
     assert "gone.md" in caplog.text

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from bot.corpus import parse_document
+from faqbot.ingest.corpus import parse_document
 
 from .conftest import SHIPPED_CORPUS
 
@@ -146,8 +146,8 @@ def test_the_shipped_faq_references_resolve_to_the_questions_they_mean():
 def test_the_faq_page_links_each_reference_to_an_anchor_on_the_page(settings):
     from fastapi.testclient import TestClient
 
-    from bot.answer import FAQBot
-    from bot.server import create_app
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.doors.http.app import create_app
 
     from .fakes import HashingEmbedder
 

@@ -12,11 +12,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.config import Settings
-from bot.dashboard import PLOTS, build_dashboard, check_days, render_plot, stats_payload
-from bot.records import Answer, Citation
-from bot.report import LexicalSimilarity
-from bot.store import Store, StoreStats
+from faqbot.core.config import Settings
+from faqbot.doors.dashboard import PLOTS, build_dashboard, check_days, render_plot, stats_payload
+from faqbot.core.records import Answer, Citation
+from faqbot.doors.report import LexicalSimilarity
+from faqbot.store import Store, StoreStats
 
 TOKEN = "s3cret-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -145,7 +145,7 @@ def test_the_stats_payload_has_the_contract_keys():
 
 
 def client_for(log_db: Path, settings: Settings) -> TestClient:
-    from bot.admin import create_admin_router
+    from faqbot.doors.admin import create_admin_router
 
     app = FastAPI()
     store = Store(log_db)

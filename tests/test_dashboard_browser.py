@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.records import Answer, Citation
-from bot.server import create_app
-from bot.store import Store
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.core.records import Answer, Citation
+from faqbot.doors.http.app import create_app
+from faqbot.store import Store
 
 from .browser_util import CHROMIUM, CHROMIUM_ARGS, LiveServer
 from .fakes import HashingEmbedder

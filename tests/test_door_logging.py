@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import cli
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.server import create_app
-from bot.store import Store
+from faqbot.doors import cli
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.doors.http.app import create_app
+from faqbot.store import Store
 
 from .fakes import HashingEmbedder
 from .test_slack import BOT_TOKEN, SECRET, WEBHOOK_TOKEN, FakeSlackAPI, command_body, event_body, mention, sign

@@ -8,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from bot.cache import LRUCache
-from bot.embed import MicroBatchingEmbedder
+from faqbot.core.cache import LRUCache
+from faqbot.search.embed import MicroBatchingEmbedder
 
 from .fakes import HashingEmbedder
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot import FAQBot
-from bot.evaluate import EvalFileError, ItemResult, evaluate, markdown_table, read_eval_file, summarize
+from faqbot import FAQBot
+from faqbot.evaluate.evaluation import EvalFileError, ItemResult, evaluate, markdown_table, read_eval_file, summarize
 
 
 def result(**overrides) -> ItemResult:
@@ -99,7 +99,7 @@ def test_evaluate_scores_items_and_skips_unknown_documents(settings, fake_embedd
 
 
 def test_eval_cv_rejects_a_malformed_group(tmp_path, capsys):
-    from bot import cli
+    from faqbot.doors import cli
 
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": "q1", "question": "anything", "expected": []}\n')

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.facts import extract_facts, facts_in_sentence, parse_date
-from bot.records import Fact, Passage
-from bot.text import split_sentences
+from faqbot.ingest.facts import extract_facts, facts_in_sentence, parse_date
+from faqbot.core.records import Fact, Passage
+from faqbot.core.text import split_sentences
 
 EXTRA = Path(__file__).resolve().parent / "data" / "extra"
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

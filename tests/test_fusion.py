@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-from bot.crossval import choose_cut, collect, cross_validate, metrics, read_near_domain_ids
-from bot.evaluate import EvalItem
-from bot.fusion import DEFAULT_MODEL_PATH, FusionModel, FusionModelError, LinearModel, shift_to_threshold
-from bot.index import build_index, load_index
-from bot.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
+from faqbot.evaluate.crossval import choose_cut, collect, cross_validate, metrics, read_near_domain_ids
+from faqbot.evaluate.evaluation import EvalItem
+from faqbot.search.fusion import DEFAULT_MODEL_PATH, FusionModel, FusionModelError, LinearModel, shift_to_threshold
+from faqbot.search.index import build_index, load_index
+from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
 
 
 def test_the_shipped_model_loads_and_fits_the_features():
@@ -115,7 +115,7 @@ Yes, {product} keeps working offline and syncs {data} later.
 def test_leave_one_document_out_folds(tmp_path, fake_embedder):
     """Each question is judged by models fitted without its document."""
     pytest.importorskip("sklearn")
-    from bot.config import Settings
+    from faqbot.core.config import Settings
 
     corpus = tmp_path / "corpus"
     products = {

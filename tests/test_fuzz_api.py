@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.server import MAX_BODY_BYTES, create_app
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.doors.http.app import MAX_BODY_BYTES, create_app
 
 from .fakes import HashingEmbedder
 

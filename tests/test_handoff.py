@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.handoff import DEFAULT_HANDOFF_LABEL, Handoff, asks_for_person, handoff_of
+from faqbot.core.config import Settings
+from faqbot.answer.handoff import DEFAULT_HANDOFF_LABEL, Handoff, asks_for_person, handoff_of
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
-from bot.index import (
+from faqbot.core.errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
+from faqbot.search.index import (
     POINTER_FILE,
     build_index,
     build_needed,
@@ -159,8 +159,8 @@ def test_a_build_that_fails_half_way_leaves_the_previous_index(settings, fake_em
 _SLOW_BUILD = """
 import sys, time
 sys.path.insert(0, {root!r})
-from bot.config import Settings
-from bot.index import build_index
+from faqbot.core.config import Settings
+from faqbot.search.index import build_index
 from tests.fakes import HashingEmbedder
 
 class Slow(HashingEmbedder):
@@ -216,8 +216,8 @@ def _faq(title: str, question: str, answer: str) -> str:
 
 def test_an_index_keeps_its_own_corpus_from_any_working_directory(tmp_path, monkeypatch):
     """`FAQBot.load(I)` checks I against the corpus it was built from, never ./corpus."""
-    from bot.answer import FAQBot
-    from bot.config import Settings
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.core.config import Settings
 
     monkeypatch.delenv("FAQBOT_CORPUS_DIR", raising=False)
     monkeypatch.delenv("FAQBOT_INDEX_DIR", raising=False)
@@ -247,9 +247,9 @@ def test_an_index_keeps_its_own_corpus_from_any_working_directory(tmp_path, monk
 
 
 def test_an_explicit_corpus_other_than_the_index_s_own_is_a_clear_error(tmp_path, monkeypatch):
-    from bot.answer import FAQBot
-    from bot.config import Settings
-    from bot.errors import IndexCorpusMismatch
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.core.config import Settings
+    from faqbot.core.errors import IndexCorpusMismatch
 
     monkeypatch.delenv("FAQBOT_CORPUS_DIR", raising=False)
     first, second = tmp_path / "first", tmp_path / "second"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot import FAQBot
-from bot.config import Settings
-from bot.evaluate import evaluate, read_eval_file, summarize
+from faqbot import FAQBot
+from faqbot.core.config import Settings
+from faqbot.evaluate.evaluation import evaluate, read_eval_file, summarize
 
 from .conftest import DEV_SET, SHIPPED_CORPUS
 

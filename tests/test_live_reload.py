@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.answer import FAQBot
-from bot.cli import main
-from bot.config import Settings
-from bot.index import build_index
-from bot.reload import BuildWatcher, published_build, watched_folder
-from bot.server import create_app
+from faqbot.answer.pipeline import FAQBot
+from faqbot.doors.cli import main
+from faqbot.core.config import Settings
+from faqbot.search.index import build_index
+from faqbot.answer.reload import BuildWatcher, published_build, watched_folder
+from faqbot.doors.http.app import create_app
 
 from .fakes import HashingEmbedder
 

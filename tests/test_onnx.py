@@ -13,18 +13,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import onnx_export
-from bot.config import Settings
-from bot.embed import (
+from faqbot.search import onnx_export
+from faqbot.core.config import Settings
+from faqbot.search.embed import (
     OnnxEmbedder,
     bundled_model_path,
     load_embedder,
     load_onnx_embedder,
     model_fingerprint,
 )
-from bot.errors import IndexModelMismatch
-from bot.index import check_model
-from bot.onnx_export import ExportRefused, passage_texts
+from faqbot.core.errors import IndexModelMismatch
+from faqbot.search.index import check_model
+from faqbot.search.onnx_export import ExportRefused, passage_texts
 
 from .conftest import DEV_SET, REPO, SHIPPED_CORPUS
 
@@ -203,8 +203,8 @@ def test_an_export_that_differs_from_torch_is_refused_and_torch_is_used(tmp_path
 
 _QUERY_PATH = """
 import json, sys
-from bot import FAQBot
-from bot.config import Settings
+from faqbot import FAQBot
+from faqbot.core.config import Settings
 bot = FAQBot.load(settings=Settings(corpus_dir=sys.argv[1], index_dir=sys.argv[2]))
 answer = bot.ask("How do customers purchase more capacity?")
 print(json.dumps({
@@ -245,8 +245,8 @@ def test_load_and_ask_never_import_torch(onnx_cache, tmp_path):
 def test_ready_names_the_backend(onnx_embedder, tmp_path):
     from fastapi.testclient import TestClient
 
-    from bot import FAQBot
-    from bot.server import create_app
+    from faqbot import FAQBot
+    from faqbot.doors.http.app import create_app
 
     settings = Settings(corpus_dir=SHIPPED_CORPUS, index_dir=tmp_path / "index", db_path=tmp_path / "db.sqlite3")
     bot = FAQBot.load(settings=settings, embedder=onnx_embedder)

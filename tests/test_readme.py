@@ -95,7 +95,7 @@ def shipped_index(tmp_path_factory) -> Path:
     """The shipped corpus's index, built once for this module by the real `faqbot index`."""
     index = tmp_path_factory.mktemp("readme") / "index"
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "index", "--index", str(index)],
+        [sys.executable, "-m", "faqbot.doors.cli", "index", "--index", str(index)],
         cwd=REPO,
         check=True,
         capture_output=True,
@@ -111,7 +111,7 @@ def test_a_faqbot_command_prints_what_the_readme_shows(shown, shipped_index, tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAQBOT_")}
     env.update(env_overrides, HF_HUB_OFFLINE="1", FAQBOT_DB_PATH=str(tmp_path / "log.sqlite3"))
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args, "--index", str(shipped_index)],
+        [sys.executable, "-m", "faqbot.doors.cli", *args, "--index", str(shipped_index)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -137,9 +137,9 @@ def _curl_questions() -> list[dict]:
 @pytest.mark.slow
 @pytest.mark.parametrize("body", _curl_questions(), ids=lambda body: body["question"][:60])
 def test_the_readme_s_http_example_gets_an_answer(body, shipped_index, real_embedder, tmp_path):
-    from bot.answer import FAQBot
-    from bot.config import Settings
-    from bot.server import create_app
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.core.config import Settings
+    from faqbot.doors.http.app import create_app
 
     settings = Settings(corpus_dir=REPO / "corpus", index_dir=shipped_index, db_path=tmp_path / "log.sqlite3")
     bot = FAQBot.load(settings=settings, embedder=real_embedder)

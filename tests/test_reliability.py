@@ -34,14 +34,14 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pydantic import Field
 
-from bot import server as server_module
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.corpus import load_corpus, parse_document
-from bot.index import POINTER_FILE, build_index, load_index, read_manifest
-from bot.ratelimit import Rate, RateLimiter, TrustedProxies, client_address, parse_rate
-from bot.server import create_app
-from bot.store import Store
+from faqbot.doors.http import app as server_module
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.ingest.corpus import load_corpus, parse_document
+from faqbot.search.index import POINTER_FILE, build_index, load_index, read_manifest
+from faqbot.doors.ratelimit import Rate, RateLimiter, TrustedProxies, client_address, parse_rate
+from faqbot.doors.http.app import create_app
+from faqbot.store import Store
 
 from .fakes import HashingEmbedder
 from .test_corpus import check_invariants
@@ -223,8 +223,8 @@ def test_a_corpus_with_bad_files_is_indexed_and_the_bad_files_are_named(tmp_path
 
 _WRITER = """
 import sys, time
-from bot.records import Answer
-from bot.store import Store
+from faqbot.core.records import Answer
+from faqbot.store import Store
 
 store = Store(sys.argv[1])
 tag = sys.argv[2]
@@ -288,8 +288,8 @@ def test_writer_processes_killed_mid_stream_lose_no_committed_row(tmp_path: Path
 
 _SLOW_REBUILD = """
 import sys, time
-from bot.config import Settings
-from bot.index import build_index
+from faqbot.core.config import Settings
+from faqbot.search.index import build_index
 from tests.fakes import HashingEmbedder
 
 class Slow(HashingEmbedder):

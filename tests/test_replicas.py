@@ -25,7 +25,7 @@ from typing import Self
 import httpx
 import pytest
 
-from bot.store import Store
+from faqbot.store import Store
 
 from .pgcluster import PostgresCluster, free_port
 from .test_slack import FakeSlackAPI, event_body, mention, sign

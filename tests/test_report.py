@@ -15,9 +15,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot import FAQBot, cli
-from bot.config import Settings
-from bot.evaluate import (
+from faqbot import FAQBot
+from faqbot.doors import cli
+from faqbot.core.config import Settings
+from faqbot.evaluate.evaluation import (
     OUT_OF_DOMAIN,
     TABLE_COLUMNS,
     EvalFileError,
@@ -32,9 +33,9 @@ from bot.evaluate import (
     summarize,
     threshold_sweep,
 )
-from bot.evaluate import _dash as shown
-from bot.records import Answer, Citation
-from bot.report import (
+from faqbot.evaluate.evaluation import _dash as shown
+from faqbot.core.records import Answer, Citation
+from faqbot.doors.report import (
     EmbeddingSimilarity,
     LexicalSimilarity,
     ReportError,
@@ -43,7 +44,7 @@ from bot.report import (
     load_similarity,
     write_export,
 )
-from bot.store import Store
+from faqbot.store import Store
 
 from .conftest import DEV_SET, SHIPPED_CORPUS
 from .fakes import HashingEmbedder
@@ -109,8 +110,8 @@ def cells(html: str, attribute: str) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def fake_model(monkeypatch):
     """Commands get the fake embedder instead of loading the real model."""
-    monkeypatch.setattr("bot.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
-    monkeypatch.setattr("bot.answer.load_embedder", lambda model=None, **options: HashingEmbedder())
+    monkeypatch.setattr("faqbot.search.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
+    monkeypatch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def report_dir(corpus_and_index, eval_file, tmp_path_factory) -> Path:
     corpus, index = corpus_and_index
     folder = tmp_path_factory.mktemp("out") / "dev"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("bot.answer.load_embedder", lambda model=None, **options: HashingEmbedder())
+        patch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
         code = cli.main(
             ["eval", str(eval_file), "--report", str(folder), "--corpus", str(corpus), "--index", str(index)]
         )
@@ -585,7 +586,7 @@ def test_a_model_that_cannot_load_falls_back_to_words(monkeypatch):
     def broken(model=None, **options):
         raise OSError("no such model folder")
 
-    monkeypatch.setattr("bot.embed.load_embedder", broken)
+    monkeypatch.setattr("faqbot.search.embed.load_embedder", broken)
     similarity = load_similarity(Settings(model="/nowhere"))
     assert isinstance(similarity, LexicalSimilarity) and "could not be loaded" in similarity.description
 
@@ -594,7 +595,7 @@ def test_a_model_that_cannot_load_falls_back_to_words(monkeypatch):
 
 
 def admin_client(log_db: Path, settings) -> TestClient:
-    from bot.admin import create_admin_router
+    from faqbot.doors.admin import create_admin_router
 
     app = FastAPI()
     store = Store(log_db)
@@ -670,8 +671,8 @@ def test_the_admin_page_lists_the_groups_escaped_and_offers_the_export(log_db):
 
 
 def test_the_admin_router_works_inside_the_app(log_db, corpus_and_index):
-    from bot.admin import create_admin_router
-    from bot.server import create_app
+    from faqbot.doors.admin import create_admin_router
+    from faqbot.doors.http.app import create_app
 
     corpus, index = corpus_and_index
     settings = Settings(

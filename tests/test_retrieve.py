@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.index import build_index, load_index
-from bot.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
+from faqbot.search.index import build_index, load_index
+from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ Ladybirds eat aphids, so they are good for roses.
 
 
 def test_a_question_asked_verbatim_ranks_its_passage_first(tmp_path, fake_embedder):
-    from bot.config import Settings
+    from faqbot.core.config import Settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -102,7 +102,7 @@ def test_signals_are_the_abstention_features_and_confidence_is_a_probability(ret
 
 
 def test_an_empty_index_returns_no_hits(tmp_path, fake_embedder):
-    from bot.config import Settings
+    from faqbot.core.config import Settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -137,7 +137,7 @@ def test_near_identical_sibling_documents_are_told_apart_by_their_title(tmp_path
     name X), the question naming X finds X's document, not a sibling's. (The fake embedder
     cannot tell "what is" from "what can ... do": tests/test_integration.py checks the
     question too, with the real model.)"""
-    from bot.config import Settings
+    from faqbot.core.config import Settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

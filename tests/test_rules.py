@@ -13,9 +13,9 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from bot import FAQBot
-from bot.config import Settings
-from bot.rules import detect_intent, format_amount, format_date
+from faqbot import FAQBot
+from faqbot.core.config import Settings
+from faqbot.answer.rules import detect_intent, format_amount, format_date
 
 from .fakes import HashingEmbedder
 

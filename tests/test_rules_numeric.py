@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot import FAQBot
-from bot.config import Settings
-from bot.datemath import describe_span, span_between
-from bot.numwords import parse_number, spell_out_numbers
-from bot.rules import detect_intent, normalize_question, split_parts
+from faqbot import FAQBot
+from faqbot.core.config import Settings
+from faqbot.core.datemath import describe_span, span_between
+from faqbot.core.numwords import parse_number, spell_out_numbers
+from faqbot.answer.rules import detect_intent, normalize_question, split_parts
 
 from .conftest import EXTRA_CORPUS, SHIPPED_CORPUS
 from .fakes import HashingEmbedder

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bot import server as server_module
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.server import MAX_BODY_BYTES, app_from_env, create_app, settings_environment
-from bot.store import Store
+from faqbot.doors.http import app as server_module
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.doors.http.app import MAX_BODY_BYTES, app_from_env, create_app, settings_environment
+from faqbot.store import Store
 
 from .fakes import HashingEmbedder
 
@@ -480,7 +480,7 @@ def test_cors_refuses_other_origins(client: TestClient):
 
 
 def test_a_refused_origin_is_logged_once(client: TestClient, caplog):
-    with caplog.at_level("WARNING", logger="bot.server"):
+    with caplog.at_level("WARNING", logger="faqbot.doors.http.app"):
         for origin in ("https://other.example", "https://other.example", "https://third.example"):
             cors_preflight(client, origin)
     logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]
@@ -505,7 +505,7 @@ def test_cors_origins_are_read_as_json_or_a_comma_separated_list(monkeypatch, va
 
 def test_a_trailing_slash_on_an_origin_is_dropped_with_a_warning(monkeypatch, caplog):
     monkeypatch.setenv("FAQBOT_CORS_ORIGINS", "https://a.example/")
-    with caplog.at_level("WARNING", logger="bot.config"):
+    with caplog.at_level("WARNING", logger="faqbot.core.config"):
         assert Settings().cors_origins == ["https://a.example"]
     assert "ends with a slash" in caplog.text
 
@@ -548,7 +548,7 @@ def test_run_uses_an_import_string_for_several_workers(monkeypatch, tmp_path: Pa
     settings = Settings(db_path=tmp_path / "w.sqlite3", today=None)
     server_module.run(settings, "127.0.0.1", 8123, workers=3)
     ((target, kwargs),) = calls
-    assert target == "bot.server:app_from_env"
+    assert target == "faqbot.doors.http.app:app_from_env"
     assert kwargs["factory"] is True and kwargs["workers"] == 3 and kwargs["port"] == 8123
     assert environment["FAQBOT_DB_PATH"] == str(tmp_path / "w.sqlite3")
     assert "FAQBOT_TODAY" not in environment, "a setting that is None is not inherited from the environment"
@@ -621,7 +621,7 @@ def test_a_question_that_stands_on_its_own_is_never_rewritten(client: TestClient
 
 
 def test_the_conversation_survives_a_store_outage(client: TestClient, monkeypatch):
-    from bot.store import StoreError
+    from faqbot.store import StoreError
 
     first = ask(client, {"question": NEW_PRICE_QUESTION}).json()
     store = client.app.state.store

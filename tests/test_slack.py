@@ -26,10 +26,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.records import Answer, Citation, RelatedQuestion
-from bot.slack import (
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.core.records import Answer, Citation, RelatedQuestion
+from faqbot.doors.slack import (
     MAX_BLOCKS,
     MAX_SECTION_CHARS,
     SeenEvents,

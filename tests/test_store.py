@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.config import Settings
-from bot.records import Answer, Citation
-from bot.store import SCHEMA_VERSION, Store, StoreError, UnknownAnswer, database_target, log_answer, open_store
+from faqbot.core.config import Settings
+from faqbot.core.records import Answer, Citation
+from faqbot.store import SCHEMA_VERSION, Store, StoreError, UnknownAnswer, database_target, log_answer, open_store
 
 
 def make_answer(question: str, kind: str = "retrieval", passage_id: str | None = "faq#q") -> Answer:
@@ -303,7 +303,7 @@ def test_a_rate_budget_is_shared_by_two_processes(database: str):
 
 
 def test_idle_rate_buckets_are_forgotten(database: str, monkeypatch):
-    monkeypatch.setattr("bot.store._sql.PRUNE_BUCKETS_EVERY", 3)
+    monkeypatch.setattr("faqbot.store._sql.PRUNE_BUCKETS_EVERY", 3)
     now = [1_000.0]
     with Store(database, clock=lambda: now[0]) as store:
         store.take_token("old", 2, 1.0)
@@ -478,7 +478,7 @@ def test_settings_choose_the_database(tmp_path: Path):
 
 
 def test_the_cli_names_a_bad_database_url_without_its_password(monkeypatch, capsys):
-    from bot.cli import main
+    from faqbot.doors.cli import main
 
     monkeypatch.setenv("FAQBOT_DB_URL", "mysql://u:hunter2@h/db")
     assert main(["report", "--no-model"]) == 1
@@ -517,7 +517,7 @@ def test_handoffs_are_counted_in_stats(store: Store):
 
 
 def test_a_version_2_database_gains_conversations_in_place(database: str):
-    from bot.store._sql import MIGRATIONS
+    from faqbot.store._sql import MIGRATIONS
 
     if "://" not in database:
         Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.text import content_terms, split_sentences, tokens
+from faqbot.core.text import content_terms, split_sentences, tokens
 
 
 def test_tokens_keep_number_separators_and_drop_apostrophes():

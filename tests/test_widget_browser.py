@@ -12,10 +12,10 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from bot.answer import FAQBot
-from bot.config import Settings
-from bot.server import create_app
-from bot.store import Store
+from faqbot.answer.pipeline import FAQBot
+from faqbot.core.config import Settings
+from faqbot.doors.http.app import create_app
+from faqbot.store import Store
 
 from .browser_util import CHROMIUM, CHROMIUM_ARGS, LiveServer, shadow_js
 from .fakes import HashingEmbedder
@@ -357,7 +357,7 @@ def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watche
     page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     refused = f"http://localhost:{live.shop.port}"
     open_widget(page, f"{refused}/shop.html")
-    with caplog.at_level("WARNING", logger="bot.server"):
+    with caplog.at_level("WARNING", logger="faqbot.doors.http.app"):
         send(page, QUESTION)
         sync_api.expect(page.locator("[role=dialog] .msg.error")).to_contain_text("can't reach the help service")
         # The integrator sees why: the widget names the setting and the origin in the console...

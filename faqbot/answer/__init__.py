@@ -1,0 +1,1 @@
+"""Answer sources (numeric rules, retrieval, follow-ups, handoff) and the FAQBot that runs them."""

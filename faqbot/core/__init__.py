@@ -1,0 +1,1 @@
+"""Settings, records, the error tree and text utilities: imports nothing else of faqbot."""

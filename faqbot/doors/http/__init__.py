@@ -1,0 +1,1 @@
+"""The HTTP app: routes per resource, middlewares, widget pages."""

@@ -1,0 +1,1 @@
+"""Offline evaluation: metrics, leave-one-document-out, reports and plots."""

@@ -1,0 +1,1 @@
+"""FAQ markdown to Documents and Passages; Passages to Facts (money, dates, quantities)."""

@@ -1,0 +1,1 @@
+"""Encoders (ONNX Runtime, sentence-transformers), the index folder, retrieval and fusion."""
