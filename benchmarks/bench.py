@@ -145,12 +145,24 @@ class Server:
         self.db = self.index / "log.sqlite3"
         env = {**os.environ, "FAQBOT_INDEX_DIR": str(self.index), "FAQBOT_DB_PATH": str(self.db)}
         if prebuilt:  # built by `faqbot index`, so the server process does not embed the corpus itself
-            subprocess.run([str(REPO / ".venv" / "bin" / "faqbot"), "index"], cwd=REPO, env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                [str(REPO / ".venv" / "bin" / "faqbot"), "index"], cwd=REPO, env=env, check=True, capture_output=True
+            )
         self.process = subprocess.Popen(
-            [str(REPO / ".venv" / "bin" / "faqbot"), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers)],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(REPO / ".venv" / "bin" / "faqbot"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -261,11 +273,45 @@ def bench_cold() -> dict:
     }
 
 
-GENERATED_WORDS = (
-    "account billing capacity license tenant export import workspace region backup restore quota "
-    "report dashboard segment journey email consent trial storage password role admin audit api "
-    "webhook schedule invoice plan seat upgrade downgrade renewal contract support ticket latency"
-).split()
+GENERATED_WORDS = [
+    "account",
+    "billing",
+    "capacity",
+    "license",
+    "tenant",
+    "export",
+    "import",
+    "workspace",
+    "region",
+    "backup",
+    "restore",
+    "quota",
+    "report",
+    "dashboard",
+    "segment",
+    "journey",
+    "email",
+    "consent",
+    "trial",
+    "storage",
+    "password",
+    "role",
+    "admin",
+    "audit",
+    "api",
+    "webhook",
+    "schedule",
+    "invoice",
+    "plan",
+    "seat",
+    "upgrade",
+    "downgrade",
+    "renewal",
+    "contract",
+    "support",
+    "ticket",
+    "latency",
+]
 
 
 def generated_corpus(folder: Path, passages: int, per_document: int = 500) -> Path:
@@ -311,7 +357,10 @@ def bench_build() -> dict:
     for name, corpus in corpora.items():
         result = subprocess.run(
             [PYTHON, "-c", _BUILD_CODE, str(corpus), str(WORK / f"index-{name}")],
-            cwd=REPO, check=True, capture_output=True, text=True,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         out[f"{name}_build_s"] = figures["seconds"]
@@ -345,10 +394,10 @@ def write_random_index(corpus: Path, index_dir: Path, model) -> None:
 
 def bench_scale() -> dict:
     """Query latency (encode + search) as the corpus grows; 100,000 uses random vectors."""
+    from faqbot.core.config import Settings
     from faqbot.search.embed import load_embedder
     from faqbot.search.index import build_index, load_index
     from faqbot.search.retrieve import Retriever
-    from faqbot.core.config import Settings
 
     model = load_embedder()
     qs = questions()
@@ -404,20 +453,24 @@ def _serve_cold_start(backend: str) -> float:
 
     index = Path(tempfile.mkdtemp(prefix="bench-serve-index-"))
     env = {**os.environ, "FAQBOT_INDEX_DIR": str(index), "FAQBOT_BACKEND": backend}
-    subprocess.run([str(REPO / ".venv" / "bin" / "faqbot"), "index"], cwd=REPO, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "faqbot"), "index"], cwd=REPO, env=env, check=True, capture_output=True
+    )
     port = _free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [str(REPO / ".venv" / "bin" / "faqbot"), "serve", "--port", str(port)],
-        cwd=REPO, env={**env, "FAQBOT_DB_PATH": str(index / "log.sqlite3")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env={**env, "FAQBOT_DB_PATH": str(index / "log.sqlite3")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while True:
             try:
-                reply = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": "How do I extend the trial?"},
-                                   timeout=5)
+                reply = httpx.post(
+                    f"http://127.0.0.1:{port}/api/ask", json={"question": "How do I extend the trial?"}, timeout=5
+                )
                 if reply.status_code == 200:
                     return time.perf_counter() - started
             except httpx.HTTPError:
@@ -574,7 +627,10 @@ def bench_onnx_arena(model_dir: Path, onnx_file: Path, rounds: int = 2) -> dict:
         for arena in found:
             result = subprocess.run(
                 [PYTHON, "-c", _ARENA_CODE, str(model_dir), str(onnx_file), arena, str(texts_file)],
-                cwd=REPO, check=True, capture_output=True, text=True,
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             found[arena].append(json.loads(result.stdout.strip().splitlines()[-1]))
     out = {}

@@ -35,7 +35,26 @@ _EXPORTS = {
     "IndexStale": "faqbot.core.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Answer",
+    "Citation",
+    "CorpusError",
+    "Document",
+    "FAQBot",
+    "FAQBotError",
+    "Fact",
+    "IndexCorpusMismatch",
+    "IndexCorrupt",
+    "IndexMissing",
+    "IndexModelMismatch",
+    "IndexStale",
+    "InvalidQuestion",
+    "Passage",
+    "RelatedQuestion",
+    "RuleTrace",
+    "Settings",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from faqbot.answer.pipeline import FAQBot

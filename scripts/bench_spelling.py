@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from symspellpy import SymSpell, Verbosity
 
-from faqbot.ingest.corpus import load_corpus
 from faqbot.core.text import tokens
+from faqbot.ingest.corpus import load_corpus
 
 SIZE = 50_000
 
@@ -83,7 +83,7 @@ def main() -> None:
 
     started = time.perf_counter()
     fixed_first = 0
-    for i, query in enumerate(queries):
+    for _i, query in enumerate(queries):
         found = speller.lookup(query, Verbosity.TOP, max_edit_distance=2 if len(query) >= 8 else 1)
         fixed_first += bool(found) and found[0].term[0] != query[0]
     symspell_ms = (time.perf_counter() - started) * 1000 / len(queries)

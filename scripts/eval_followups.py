@@ -31,9 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from faqbot.answer.conversation import PreviousTurn, resolve
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
-from faqbot.answer.conversation import PreviousTurn, resolve
 from faqbot.search.embed import load_embedder
 
 FOLLOWUPS = REPO / "eval" / "followup-questions.jsonl"
@@ -123,12 +123,16 @@ def main() -> int:
     print(f"{'id':4} {'resolved':8} {'alone':5}  follow-up -> understood")
     for row in rows:
         understood = row["understood"] or "(asked as typed)"
-        print(f"{row['id']:4} {'yes' if row['resolved'] else 'NO':8} {'yes' if row['alone'] else 'no':5}  "
-              f"{row['question']} -> {understood}")
+        print(
+            f"{row['id']:4} {'yes' if row['resolved'] else 'NO':8} {'yes' if row['alone'] else 'no':5}  "
+            f"{row['question']} -> {understood}"
+        )
     resolved = sum(row["resolved"] for row in rows)
     alone = sum(row["alone"] for row in rows)
-    print(f"\nfollow-ups answered from the right passage: {resolved}/{len(rows)} in a conversation, "
-          f"{alone}/{len(rows)} asked alone")
+    print(
+        f"\nfollow-ups answered from the right passage: {resolved}/{len(rows)} in a conversation, "
+        f"{alone}/{len(rows)} asked alone"
+    )
     asked, rewritten = wrongly_followed(bots)
     print(f"standalone questions rewritten when asked after another: {len(rewritten)}/{asked}")
     for question in rewritten:

@@ -25,9 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from faqbot.core.config import Settings
-from faqbot.evaluate.crossval import assemble_corpus, collect, cross_validate, cv_table, fit_models, metrics, read_near_domain_ids
-from faqbot.search.embed import load_embedder
+from faqbot.evaluate.crossval import (
+    assemble_corpus,
+    collect,
+    cross_validate,
+    cv_table,
+    fit_models,
+    metrics,
+    read_near_domain_ids,
+)
 from faqbot.evaluate.evaluation import read_eval_file
+from faqbot.search.embed import load_embedder
 from faqbot.search.fusion import DEFAULT_MODEL_PATH
 from faqbot.search.index import build_index, load_index
 from faqbot.search.retrieve import Retriever
@@ -45,12 +53,12 @@ class CachedEmbedder:
         self.cache: dict[str, np.ndarray] = {}
         if path.exists():
             data = np.load(path)
-            self.cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+            self.cache = dict(zip(data["keys"].tolist(), data["vectors"], strict=False))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if _digest(t) not in self.cache]
         if missing:
-            for text, vector in zip(missing, self.inner.encode(missing)):
+            for text, vector in zip(missing, self.inner.encode(missing), strict=False):
                 self.cache[_digest(text)] = vector
         return np.array([self.cache[_digest(t)] for t in texts], dtype=np.float32)
 

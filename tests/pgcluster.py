@@ -8,6 +8,7 @@ As root the server runs as the `postgres` OS user (PostgreSQL refuses to run as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -110,8 +111,6 @@ def postgres() -> Iterator[PostgresCluster]:
     try:
         yield cluster
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             cluster.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(folder, ignore_errors=True)

@@ -110,8 +110,17 @@ def test_answers_serialize_to_the_design_record(bot):
     data = bot.ask("How do you define People Unified?").model_dump(mode="json")
     assert set(data) == {"question", "answer", "kind", "confidence", "citations", "related", "rule", "timings_ms"}
     assert set(data["citations"][0]) == {
-        "passage_id", "doc_title", "section", "question", "quote", "source",
-        "line_start", "line_end", "anchor", "url", "score",
+        "passage_id",
+        "doc_title",
+        "section",
+        "question",
+        "quote",
+        "source",
+        "line_start",
+        "line_end",
+        "anchor",
+        "url",
+        "score",
     }
 
 

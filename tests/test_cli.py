@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from faqbot.doors import cli
 from faqbot.core.records import Answer
+from faqbot.doors import cli
 
 from .fakes import HashingEmbedder
 
@@ -52,7 +52,9 @@ def test_ask_builds_the_index_on_first_use_and_prints_a_readable_answer(paths, s
     assert cli.main(["ask", "How do you define People Unified?", *paths]) == 0
     out = capsys.readouterr().out
     assert "People Unified is a rebranding" in out
-    assert "Source: Dynamics 365 Customer Insights FAQs > Pricing and licensing > How do you define People Unified?" in out
+    assert (
+        "Source: Dynamics 365 Customer Insights FAQs > Pricing and licensing > How do you define People Unified?" in out
+    )
     assert "ci-faq.md, lines 100-104" in out
     assert "Confidence:" in out
 
@@ -84,9 +86,17 @@ def test_no_rebuild_refuses_a_missing_index(paths, capsys):
 def test_eval_prints_the_table_writes_the_report_and_gates_on_min_score(paths, tmp_path, capsys):
     questions = tmp_path / "questions.jsonl"
     questions.write_text(
-        json.dumps({"id": "q1", "question": "How do you define People Unified?", "kind": "paraphrase",
-                    "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}]}) + "\n"
-        + json.dumps({"id": "q2", "question": "lorem ipsum dolor sit amet", "kind": "ood", "expected": []}) + "\n"
+        json.dumps(
+            {
+                "id": "q1",
+                "question": "How do you define People Unified?",
+                "kind": "paraphrase",
+                "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "q2", "question": "lorem ipsum dolor sit amet", "kind": "ood", "expected": []})
+        + "\n"
     )
     report = tmp_path / "report"
     assert cli.main(["eval", str(questions), "--report", str(report), *paths]) == 0
@@ -169,7 +179,12 @@ def test_chat_goes_on_after_an_empty_line_and_ends_on_ctrl_d(monkeypatch, capsys
 
 
 def test_chat_reads_a_follow_up_against_the_previous_question_until_reset(monkeypatch, capsys, paths):
-    lines = ["What is the base SKU price for new customers?", "and for existing ones?", "/reset", "and for existing ones?"]
+    lines = [
+        "What is the base SKU price for new customers?",
+        "and for existing ones?",
+        "/reset",
+        "and for existing ones?",
+    ]
     code, out, _ = chat(monkeypatch, capsys, paths, lines)
     assert code == 0
     assert "$1,700" in out

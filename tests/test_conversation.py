@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 
-from faqbot.core.config import Settings
 from faqbot.answer.conversation import (
     UNDERSTOOD_PREFIX,
     PreviousTurn,
@@ -31,8 +30,9 @@ from faqbot.answer.conversation import (
     resolve,
     rewrite,
 )
-from faqbot.ingest.corpus import load_corpus
+from faqbot.core.config import Settings
 from faqbot.core.records import Answer
+from faqbot.ingest.corpus import load_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 FOLLOWUPS = REPO / "eval" / "followup-questions.jsonl"
@@ -141,7 +141,9 @@ class ScriptedBot:
 
 
 def test_the_merged_question_is_answered_and_says_what_it_understood():
-    bot = ScriptedBot({"How much is it for existing customers?": ("rule", 0.95), "and for existing ones?": ("retrieval", 0.7)})
+    bot = ScriptedBot(
+        {"How much is it for existing customers?": ("rule", 0.95), "and for existing ones?": ("retrieval", 0.7)}
+    )
     resolution = resolve(bot, "and for existing ones?", PreviousTurn("How much is it for new customers?"))
     assert resolution.understood == "How much is it for existing customers?"
     assert resolution.answer.question == "and for existing ones?"
@@ -151,7 +153,9 @@ def test_the_merged_question_is_answered_and_says_what_it_understood():
 
 
 def test_a_merge_that_scores_worse_than_the_follow_up_alone_is_dropped():
-    bot = ScriptedBot({"How much is it for existing customers?": ("retrieval", 0.4), "and for existing ones?": ("retrieval", 0.8)})
+    bot = ScriptedBot(
+        {"How much is it for existing customers?": ("retrieval", 0.4), "and for existing ones?": ("retrieval", 0.8)}
+    )
     resolution = resolve(bot, "and for existing ones?", PreviousTurn("How much is it for new customers?"))
     assert resolution.understood is None
     assert resolution.answer.answer == "answer to and for existing ones?"
@@ -177,7 +181,11 @@ def test_turn_memory_is_bounded_and_forgets_the_least_recently_used():
     memory.remember("b", PreviousTurn("B?"))
     assert memory.recall("a") == PreviousTurn("A?")  # now the most recent
     memory.remember("c", PreviousTurn("C?"))
-    assert (memory.recall("a"), memory.recall("b"), memory.recall("c")) == (PreviousTurn("A?"), None, PreviousTurn("C?"))
+    assert (memory.recall("a"), memory.recall("b"), memory.recall("c")) == (
+        PreviousTurn("A?"),
+        None,
+        PreviousTurn("C?"),
+    )
     assert len(memory) == 2
     with pytest.raises(ValueError, match="0"):
         TurnMemory(limit=0)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faqbot.ingest.corpus import Corpus, corpus_file_hashes, load_corpus, parse_document
 from faqbot.core.errors import CorpusError
 from faqbot.core.records import Document
+from faqbot.ingest.corpus import Corpus, corpus_file_hashes, load_corpus, parse_document
 
 HERE = Path(__file__).parent
 CORPUS_DIR = HERE.parent / "corpus"
@@ -21,24 +21,39 @@ CI_URL = "https://learn.microsoft.com/en-us/dynamics365/customer-insights/journe
 
 CI_FAQ_QUESTIONS = [
     ("General", "What is the new Dynamics 365 Customer Insights?"),
-    ("General", "Why are the Dynamics 365 Marketing and current Dynamics 365 Customer Insights apps being combined into one offering?"),
+    (
+        "General",
+        "Why are the Dynamics 365 Marketing and current Dynamics 365 Customer Insights apps being combined into one offering?",
+    ),
     ("General", "When is the new Customer Insights offering generally available (GA)?"),
     ("General", "What current certifications are in place for the new Customer Insights offering?"),
     ("Availability", "When and how will Customer Insights be available to purchase?"),
     ("Availability", "Is the updated offer available worldwide?"),
     ("Availability", "Is this offer available for US GCC or other sovereign Clouds?"),
     ("Functionality", "Are there any changes to product functionality due to the consolidation of the offer?"),
-    ("Functionality", "Can customers have access to both outbound and real-time marketing with the new Customer Insights offer?"),
+    (
+        "Functionality",
+        "Can customers have access to both outbound and real-time marketing with the new Customer Insights offer?",
+    ),
     ("Functionality", "Why is there a shift from outbound marketing to a real-time marketing-only experience?"),
     ("Pricing and licensing", "How is the new Customer Insights licensed?"),
     ("Pricing and licensing", "How do customers purchase more capacity?"),
     ("Pricing and licensing", "What license do customers need to use Customer Insights?"),
-    ("Pricing and licensing", "How many application installations can I have for either the Customer Insights - Journeys or Customer Insights - Data apps?"),
+    (
+        "Pricing and licensing",
+        "How many application installations can I have for either the Customer Insights - Journeys or Customer Insights - Data apps?",
+    ),
     ("Pricing and licensing", "How do you define People Unified?"),
     ("Pricing and licensing", "How do you define People Interacted?"),
     ("Pricing and licensing", "How can I increase or reduce my capacity of People Unified or People Interacted?"),
-    ("Pricing and licensing", "Can you buy just the standalone Dynamics 365 Marketing product or Dynamics 365 Customer Insights product and not the other?"),
-    ("Pricing and licensing", "What happens to customers who only have a Dynamics 365 Marketing or Dynamics 365 Customer Insights license or have licensed both applications?"),
+    (
+        "Pricing and licensing",
+        "Can you buy just the standalone Dynamics 365 Marketing product or Dynamics 365 Customer Insights product and not the other?",
+    ),
+    (
+        "Pricing and licensing",
+        "What happens to customers who only have a Dynamics 365 Marketing or Dynamics 365 Customer Insights license or have licensed both applications?",
+    ),
 ]
 
 EXTRA_QUESTIONS = {
@@ -101,7 +116,7 @@ def check_invariants(doc: Document, texts: dict[str, str]) -> None:
     """What every parse must guarantee; `texts` maps each passage source to its text."""
     anchors = [p.anchor for p in doc.passages]
     assert len(anchors) == len(set(anchors)), anchors
-    stem = doc.source[:-3] if doc.source.endswith(".md") else doc.source
+    stem = doc.source.removesuffix(".md")
     for p in doc.passages:
         assert p.passage_id == f"{stem}#{p.anchor}"
         assert p.anchor and p.anchor == p.anchor.lower()
@@ -225,7 +240,7 @@ def test_data_trial_faq_front_matter_and_list_answers() -> None:
     assert all(p.question is not None for p in doc.passages)
     convert = by_question(doc, "Can I convert the trial to a paid license?")
     assert (convert.line_start, convert.line_end) == (55, 68)
-    assert "- Choose the \"Copy from existing environment\" checkbox" in convert.answer_text
+    assert '- Choose the "Copy from existing environment" checkbox' in convert.answer_text
     engagement = by_question(
         parse((EXTRA_DIR / "journeys-real-time-marketing-faq.md").read_text(encoding="utf-8"), "j.md"),
         "How is the engagement rate determined in channel optimization?",
@@ -537,12 +552,48 @@ def test_corpus_file_hashes(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fuzzing
 
 FRAGMENTS = [
-    "#", "# ", "## ", "### ", "#### ", "1. **", "1. ", "- ", "**", "*", "`", "```", "?", "Q?",
-    "**Q?**", "**Why?**", ">", "> ", "> [!NOTE]", "> [!div class=\"x\"]", "![img](a.png)",
-    "[!INCLUDE [x](inc.md)]", "[!INCLUDE[s](self.md)]", "[!INCLUDE [m](missing.md)]",
-    "[!INCLUDE [z](%00.md)]", "[!INCLUDE [o](../out.md)]", "[link](u)", "<a name=\"x\"></a>",
-    "<!-- c -->", "---", "title: T", "’", "\n", "\n", "\n\n", "\r\n", "\r", "    ", "  ", "\t",
-    "word", "| a | b |\n|---|---|\n",
+    "#",
+    "# ",
+    "## ",
+    "### ",
+    "#### ",
+    "1. **",
+    "1. ",
+    "- ",
+    "**",
+    "*",
+    "`",
+    "```",
+    "?",
+    "Q?",
+    "**Q?**",
+    "**Why?**",
+    ">",
+    "> ",
+    "> [!NOTE]",
+    '> [!div class="x"]',
+    "![img](a.png)",
+    "[!INCLUDE [x](inc.md)]",
+    "[!INCLUDE[s](self.md)]",
+    "[!INCLUDE [m](missing.md)]",
+    "[!INCLUDE [z](%00.md)]",
+    "[!INCLUDE [o](../out.md)]",
+    "[link](u)",
+    '<a name="x"></a>',
+    "<!-- c -->",
+    "---",
+    "title: T",
+    "’",
+    "\n",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "    ",
+    "  ",
+    "\t",
+    "word",
+    "| a | b |\n|---|---|\n",
 ]
 
 

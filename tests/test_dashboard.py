@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from faqbot.core.config import Settings
-from faqbot.doors.dashboard import PLOTS, build_dashboard, check_days, render_plot, stats_payload
 from faqbot.core.records import Answer, Citation
+from faqbot.doors.dashboard import PLOTS, build_dashboard, check_days, render_plot, stats_payload
 from faqbot.doors.report import LexicalSimilarity
 from faqbot.store import Store, StoreStats
 

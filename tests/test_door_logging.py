@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from faqbot.doors import cli
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
+from faqbot.doors import cli
 from faqbot.doors.http.app import create_app
 from faqbot.store import Store
 

@@ -11,11 +11,24 @@ from faqbot.evaluate.evaluation import EvalFileError, ItemResult, evaluate, mark
 
 
 def result(**overrides) -> ItemResult:
-    fields = dict(
-        id="x", kind="paraphrase", question="q", answerable=True, expected=["Q"], got_kind="retrieval",
-        got_passages=[], cited=None, confidence=0.9, answer="a", top1=True, rank=1,
-        answered_correctly=True, must_contain_ok=None, correct=True, latency_ms=10.0,
-    )
+    fields = {
+        "id": "x",
+        "kind": "paraphrase",
+        "question": "q",
+        "answerable": True,
+        "expected": ["Q"],
+        "got_kind": "retrieval",
+        "got_passages": [],
+        "cited": None,
+        "confidence": 0.9,
+        "answer": "a",
+        "top1": True,
+        "rank": 1,
+        "answered_correctly": True,
+        "must_contain_ok": None,
+        "correct": True,
+        "latency_ms": 10.0,
+    }
     fields.update(overrides)
     return ItemResult(**fields)
 
@@ -26,10 +39,26 @@ def test_summarize_computes_each_metric():
         result(rank=2, top1=False, answered_correctly=False, correct=False, latency_ms=20),
         result(rank=None, top1=False, got_kind="no_answer", answered_correctly=False, correct=False, latency_ms=30),
         result(rank=1, top1=True, must_contain_ok=False, correct=False, latency_ms=40),
-        result(kind="ood", answerable=False, expected=[], rank=None, top1=False, got_kind="no_answer",
-               answered_correctly=False, latency_ms=50),
-        result(kind="ood", answerable=False, expected=[], rank=None, top1=False,
-               answered_correctly=False, correct=False, latency_ms=60),
+        result(
+            kind="ood",
+            answerable=False,
+            expected=[],
+            rank=None,
+            top1=False,
+            got_kind="no_answer",
+            answered_correctly=False,
+            latency_ms=50,
+        ),
+        result(
+            kind="ood",
+            answerable=False,
+            expected=[],
+            rank=None,
+            top1=False,
+            answered_correctly=False,
+            correct=False,
+            latency_ms=60,
+        ),
     ]
     metrics = summarize(results)
     assert metrics["items"] == 6 and metrics["answerable"] == 4 and metrics["out_of_domain"] == 2
@@ -74,15 +103,27 @@ def test_the_dev_set_parses():
 def test_evaluate_scores_items_and_skips_unknown_documents(settings, fake_embedder, tmp_path):
     bot = FAQBot.load(settings=settings, embedder=fake_embedder)
     lines = [
-        {"id": "hit", "question": "How do you define People Unified?", "kind": "paraphrase",
-         "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}],
-         "must_contain": [["rebranding"], ["profile", "nothing"]]},
-        {"id": "missing-text", "question": "How do you define People Unified?", "kind": "numeric",
-         "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}],
-         "must_contain": [["$99,999"]]},
+        {
+            "id": "hit",
+            "question": "How do you define People Unified?",
+            "kind": "paraphrase",
+            "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}],
+            "must_contain": [["rebranding"], ["profile", "nothing"]],
+        },
+        {
+            "id": "missing-text",
+            "question": "How do you define People Unified?",
+            "kind": "numeric",
+            "expected": [{"doc": "ci-faq.md", "question": "How do you define People Unified?"}],
+            "must_contain": [["$99,999"]],
+        },
         {"id": "ood", "question": "lorem ipsum dolor sit amet", "kind": "ood", "expected": []},
-        {"id": "elsewhere", "question": "How do I extend the trial?", "kind": "paraphrase",
-         "expected": [{"doc": "data-trial-faq.md", "question": "How do I extend the trial?"}]},
+        {
+            "id": "elsewhere",
+            "question": "How do I extend the trial?",
+            "kind": "paraphrase",
+            "expected": [{"doc": "data-trial-faq.md", "question": "How do I extend the trial?"}],
+        },
     ]
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines))
@@ -106,6 +147,8 @@ def test_eval_cv_rejects_a_malformed_group(tmp_path, capsys):
     assert cli.main(["eval", str(questions), "--cv", "doc", "--cv-group", "no-equals-sign"]) == 2
     assert "NAME=DIR" in capsys.readouterr().err
     missing = str(tmp_path / "missing")
-    code = cli.main(["eval", str(questions), "--cv", "doc", "--cv-group", f"x={missing}", "--cv-work", str(tmp_path / "w")])
+    code = cli.main(
+        ["eval", str(questions), "--cv", "doc", "--cv-group", f"x={missing}", "--cv-work", str(tmp_path / "w")]
+    )
     assert code == 1
     assert "does not exist" in capsys.readouterr().err

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faqbot.ingest.facts import extract_facts, facts_in_sentence, parse_date
 from faqbot.core.records import Fact, Passage
 from faqbot.core.text import split_sentences
+from faqbot.ingest.facts import extract_facts, facts_in_sentence, parse_date
 
 EXTRA = Path(__file__).resolve().parent / "data" / "extra"
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -391,8 +391,10 @@ def test_trial_days_and_storage() -> None:
                 "automatically when you start a Customer Insights trial."
             ),
             passage("You can add an unlimited number of users to the trial environment."),
-            passage("You can enter a non-work email address and we will create an account and tenant for you.",
-                    "How do I sign up for the trial without a Microsoft 365 tenant?"),
+            passage(
+                "You can enter a non-work email address and we will create an account and tenant for you.",
+                "How do I sign up for the trial without a Microsoft 365 tenant?",
+            ),
         ]
     )
     assert [(f.text, f.value, f.unit) for f in facts] == [
@@ -428,7 +430,7 @@ def test_journeys_percent_and_bare_numbers() -> None:
 def _raw_sentences() -> list[str]:
     sentences = []
     for path in [CORPUS / "ci-faq.md", *sorted(EXTRA.glob("*-faq.md"))]:
-        text = re.sub(r"\A---.*?\n---", "", path.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"\A---.*?\n---", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
         for line in text.splitlines():
             line = re.sub(r"\*\*|^\s*#+\s*|^\s*>\s*", "", line)
             sentences.extend(split_sentences(line))

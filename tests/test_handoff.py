@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from faqbot.core.config import Settings
 from faqbot.answer.handoff import DEFAULT_HANDOFF_LABEL, Handoff, asks_for_person, handoff_of
+from faqbot.core.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 

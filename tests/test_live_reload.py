@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faqbot.answer.pipeline import FAQBot
-from faqbot.doors.cli import main
-from faqbot.core.config import Settings
-from faqbot.search.index import build_index
 from faqbot.answer.reload import BuildWatcher, published_build, watched_folder
+from faqbot.core.config import Settings
+from faqbot.doors.cli import main
 from faqbot.doors.http.app import create_app
+from faqbot.search.index import build_index
 
 from .fakes import HashingEmbedder
 

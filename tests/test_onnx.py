@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faqbot.search import onnx_export
 from faqbot.core.config import Settings
+from faqbot.core.errors import IndexModelMismatch
+from faqbot.search import onnx_export
 from faqbot.search.embed import (
     OnnxEmbedder,
     bundled_model_path,
@@ -22,7 +23,6 @@ from faqbot.search.embed import (
     load_onnx_embedder,
     model_fingerprint,
 )
-from faqbot.core.errors import IndexModelMismatch
 from faqbot.search.index import check_model
 from faqbot.search.onnx_export import ExportRefused, passage_texts
 

@@ -34,13 +34,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pydantic import Field
 
-from faqbot.doors.http import app as server_module
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
+from faqbot.doors.http import app as server_module
+from faqbot.doors.http.app import create_app
+from faqbot.doors.ratelimit import Rate, RateLimiter, TrustedProxies, client_address, parse_rate
 from faqbot.ingest.corpus import load_corpus, parse_document
 from faqbot.search.index import POINTER_FILE, build_index, load_index, read_manifest
-from faqbot.doors.ratelimit import Rate, RateLimiter, TrustedProxies, client_address, parse_rate
-from faqbot.doors.http.app import create_app
 from faqbot.store import Store
 
 from .fakes import HashingEmbedder

@@ -16,8 +16,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from faqbot import FAQBot
-from faqbot.doors import cli
 from faqbot.core.config import Settings
+from faqbot.core.records import Answer, Citation
+from faqbot.doors import cli
+from faqbot.doors.report import (
+    EmbeddingSimilarity,
+    LexicalSimilarity,
+    ReportError,
+    collect_unanswered,
+    group_unanswered,
+    load_similarity,
+    write_export,
+)
 from faqbot.evaluate.evaluation import (
     OUT_OF_DOMAIN,
     TABLE_COLUMNS,
@@ -34,16 +44,6 @@ from faqbot.evaluate.evaluation import (
     threshold_sweep,
 )
 from faqbot.evaluate.evaluation import _dash as shown
-from faqbot.core.records import Answer, Citation
-from faqbot.doors.report import (
-    EmbeddingSimilarity,
-    LexicalSimilarity,
-    ReportError,
-    collect_unanswered,
-    group_unanswered,
-    load_similarity,
-    write_export,
-)
 from faqbot.store import Store
 
 from .conftest import DEV_SET, SHIPPED_CORPUS

@@ -11,11 +11,13 @@ import re
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from faqbot import FAQBot
-from faqbot.core.config import Settings
 from faqbot.answer.rules import detect_intent, format_amount, format_date
+from faqbot.core.config import Settings
 
 from .fakes import HashingEmbedder
 
@@ -215,7 +217,9 @@ def test_a_question_without_a_numeric_intent_goes_to_retrieval(contoso):
 def test_a_corpus_without_prices_leaves_price_questions_to_retrieval(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "faq.md").write_text("# FAQ\n\n## How do I reset my password?\n\nUse the reset link on the sign-in page.\n")
+    (corpus / "faq.md").write_text(
+        "# FAQ\n\n## How do I reset my password?\n\nUse the reset link on the sign-in page.\n"
+    )
     bot = FAQBot.load(settings=Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), embedder=HashingEmbedder())
     assert bot.ask("How much does a password reset cost?").rule is None
 

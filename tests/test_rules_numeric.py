@@ -20,10 +20,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from faqbot import FAQBot
+from faqbot.answer.rules import detect_intent, normalize_question, split_parts
 from faqbot.core.config import Settings
 from faqbot.core.datemath import describe_span, span_between
 from faqbot.core.numwords import parse_number, spell_out_numbers
-from faqbot.answer.rules import detect_intent, normalize_question, split_parts
 
 from .conftest import EXTRA_CORPUS, SHIPPED_CORPUS
 from .fakes import HashingEmbedder

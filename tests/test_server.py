@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from faqbot.doors.http import app as server_module
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
+from faqbot.doors.http import app as server_module
 from faqbot.doors.http.app import MAX_BODY_BYTES, app_from_env, create_app, settings_environment
 from faqbot.store import Store
 
@@ -215,9 +215,7 @@ def test_streamed_body_over_the_cap_is_413_without_content_length(client: TestCl
     )
 )
 def test_no_input_produces_a_5xx(client: TestClient, body):
-    response = client.post(
-        "/api/ask", content=json.dumps(body).encode(), headers={"content-type": "application/json"}
-    )
+    response = client.post("/api/ask", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
     assert response.status_code < 500, response.text
     if response.status_code != 200:
         assert_error(response, response.status_code)
@@ -636,9 +634,7 @@ def test_the_conversation_survives_a_store_outage(client: TestClient, monkeypatc
     assert body["understood"] == "What is the base SKU price for existing customers?"
 
 
-@pytest.mark.parametrize(
-    "conversation_id", [42, "", "x" * 65, "two words", "<script>", ["abc"]], ids=repr
-)
+@pytest.mark.parametrize("conversation_id", [42, "", "x" * 65, "two words", "<script>", ["abc"]], ids=repr)
 def test_a_bad_conversation_id_is_a_422(client: TestClient, conversation_id):
     assert_error(ask(client, {"question": KNOWN_QUESTION, "conversation_id": conversation_id}), 422, "conversation_id")
 

@@ -103,7 +103,7 @@ class FakeSlackAPI:
             fake = self
 
             class Handler(BaseHTTPRequestHandler):
-                def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                def do_POST(self) -> None:
                     body = self.rfile.read(int(self.headers.get("content-length", 0)))
                     fake.calls.append(
                         {
@@ -637,7 +637,9 @@ def test_post_message_refused_by_slack_is_logged_without_the_token(faq_bot, capl
 
 def test_post_message_to_an_unreachable_slack_is_logged_without_the_token(faq_bot, caplog):
     settings = Settings(
-        slack_signing_secret=SECRET, webhook_token=WEBHOOK_TOKEN, slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        webhook_token=WEBHOOK_TOKEN,
+        slack_bot_token=BOT_TOKEN,
         slack_api_url=UNREACHABLE_API_URL,
     )
     app = FastAPI()
@@ -674,7 +676,7 @@ def test_event_is_acknowledged_before_it_is_answered(faq_bot):
     order: list[str] = []
 
     class RecordingClient:
-        def chat_postMessage(self, **payload: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
+        def chat_postMessage(self, **payload: Any) -> dict[str, Any]:
             order.append("chat.postMessage")
             return {"ok": True}
 

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from faqbot.answer.rules import RuleEngine
 from faqbot.core.cache import LRUCache
 from faqbot.core.config import Settings
-from faqbot.search.embed import Embedder, MicroBatchingEmbedder, load_embedder
 from faqbot.core.errors import InvalidQuestion
-from faqbot.search.index import Index, Progress, ensure_index
 from faqbot.core.records import Answer, Citation, RelatedQuestion
+from faqbot.search.embed import Embedder, MicroBatchingEmbedder, load_embedder
+from faqbot.search.index import Index, Progress, ensure_index
 from faqbot.search.retrieve import Hit, Retrieval, Retriever, stem_terms
-from faqbot.answer.rules import RuleEngine
 
 # How many hits to look at for citations, related questions and suggestions.
 SEARCH_DEPTH = 10
@@ -45,9 +45,7 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 
-NO_ANSWER_MESSAGE = (
-    "Sorry, I couldn't find an answer to that in the FAQ, and I'd rather not guess."
-)
+NO_ANSWER_MESSAGE = "Sorry, I couldn't find an answer to that in the FAQ, and I'd rather not guess."
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -85,9 +83,7 @@ class FAQBot:
         self.embedder = embedder
         self.retriever = Retriever(index, embedder, cache_size=self.settings.cache_size)
         # Answers depend on the question, top_k and today's date; a new index means a new FAQBot.
-        self._answers: LRUCache[tuple[str, int, dt.date], tuple[Answer, Retrieval]] = LRUCache(
-            self.settings.cache_size
-        )
+        self._answers: LRUCache[tuple[str, int, dt.date], tuple[Answer, Retrieval]] = LRUCache(self.settings.cache_size)
         self.rules = RuleEngine(self.retriever, today=self.settings.today_or_now)
 
     @classmethod

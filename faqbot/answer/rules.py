@@ -42,11 +42,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from faqbot.core.datemath import describe_span, span_between
-from faqbot.ingest.facts import facts_in_sentence
 from faqbot.core.numwords import spell_out_numbers
 from faqbot.core.records import Answer, Citation, Fact, RuleTrace
-from faqbot.search.retrieve import Retrieval, Retriever, stem_terms
 from faqbot.core.text import split_sentences
+from faqbot.ingest.facts import facts_in_sentence
+from faqbot.search.retrieve import Retrieval, Retriever, stem_terms
 
 # --------------------------------------------------------------------------- reading
 
@@ -878,7 +878,7 @@ class RuleEngine:
         conversions = [self._convert(fact, intent) for fact in facts]
         if any(conversion is not None for conversion in conversions):
             lines = []
-            for fact, conversion in zip(facts, conversions):
+            for fact, conversion in zip(facts, conversions, strict=False):
                 if conversion is None:
                     lines.append(f"- {_describe(fact)}")
                     continue

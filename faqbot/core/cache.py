@@ -1,16 +1,17 @@
 """A small thread-safe LRU cache (query embeddings, answers).
 
-    >>> cache = LRUCache(2)
-    >>> cache.put("a", 1); cache.put("b", 2); cache.put("c", 3)
-    >>> cache.get("a") is None, cache.get("c")
-    (True, 3)
+>>> cache = LRUCache(2)
+>>> cache.put("a", 1); cache.put("b", 2); cache.put("c", 3)
+>>> cache.get("a") is None, cache.get("c")
+(True, 3)
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")

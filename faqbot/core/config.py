@@ -42,9 +42,7 @@ class Settings(BaseSettings):
         description="Sentence-transformers model name or path; the default is the bundled MiniLM.",
     )
     today: dt.date | None = Field(None, description="Pins 'today' for date questions (YYYY-MM-DD).")
-    auto_rebuild: bool = Field(
-        True, description="Rebuild the index when it is missing or the corpus changed."
-    )
+    auto_rebuild: bool = Field(True, description="Rebuild the index when it is missing or the corpus changed.")
 
     # Answering.
     max_question_chars: int = Field(MAX_QUESTION_CHARS, ge=1)
@@ -93,7 +91,7 @@ class Settings(BaseSettings):
     )
     frame_ancestors: StringList = Field(
         default_factory=lambda: ["'self'"],
-        description="Who may frame the pages (CSP frame-ancestors), e.g. [\"'self'\", \"https://shop.example.com\"].",
+        description='Who may frame the pages (CSP frame-ancestors), e.g. ["\'self\'", "https://shop.example.com"].',
     )
     rate_limit: str | None = Field(None, description="Per-client limit on /api/*, e.g. '30/minute'; off when unset.")
     trusted_proxies: StringList = Field(

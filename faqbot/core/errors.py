@@ -29,7 +29,7 @@ class CorpusError(FAQBotError):
     """The corpus folder is missing or holds no FAQ markdown."""
 
 
-class IndexError_(FAQBotError):  # noqa: N801 - the builtin IndexError means something else
+class IndexError_(FAQBotError):
     """Base of the problems with the index folder."""
 
 

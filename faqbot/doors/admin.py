@@ -38,7 +38,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from faqbot.doors.assets import templates_dir
-from faqbot.doors.dashboard import DEFAULT_DAYS, MAX_DAYS, PERIODS, PLOTS, Dashboard, build_dashboard, render_plot, stats_payload
+from faqbot.doors.dashboard import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    PERIODS,
+    PLOTS,
+    Dashboard,
+    build_dashboard,
+    render_plot,
+    stats_payload,
+)
 from faqbot.doors.report import DEFAULT_LIMIT, QuestionGroup, export_jsonl, group_unanswered, load_similarity
 from faqbot.store import AnswerStore
 

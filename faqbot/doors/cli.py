@@ -89,9 +89,13 @@ def cmd_index_check(args: argparse.Namespace) -> int:
     changed = changed_corpus_files(manifest, corpus_dir)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        print(f"stale: {build.name} in {index_dir} was built before {shown} changed in {corpus_dir}: run `faqbot index`")
+        print(
+            f"stale: {build.name} in {index_dir} was built before {shown} changed in {corpus_dir}: run `faqbot index`"
+        )
         return EXIT_ERROR
-    print(f"current: {build.name} in {index_dir} matches the corpus {corpus_dir} ({manifest['counts']['passages']} passages)")
+    print(
+        f"current: {build.name} in {index_dir} matches the corpus {corpus_dir} ({manifest['counts']['passages']} passages)"
+    )
     return 0
 
 
@@ -155,9 +159,9 @@ def format_answer(answer) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     """The HTTP API, the widget and the Slack endpoints; the index is built first when needed."""
     from faqbot.answer.pipeline import FAQBot
+    from faqbot.doors.http.app import run
     from faqbot.search.embed import load_embedder
     from faqbot.search.index import build_index, build_needed
-    from faqbot.doors.http.app import run
 
     settings = _settings(args)
     if args.workers < 1:
@@ -184,9 +188,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Ask questions one after another in the terminal, in one conversation: a follow-up
     ("and for existing ones?") is read against the previous question. `exit`, `quit` or
     Ctrl-D end it; an empty line asks again; `/reset` starts a new conversation."""
+    from faqbot.answer.turns import ConversationDesk, new_conversation_id
     from faqbot.core.errors import InvalidQuestion
     from faqbot.store import open_store
-    from faqbot.answer.turns import ConversationDesk, new_conversation_id
 
     bot = _load_bot(args)
     # --log: answers go to the same log as the server's (channel "cli"), for `faqbot report`.
@@ -194,8 +198,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     desk = ConversationDesk(bot.settings)
     conversation_id = new_conversation_id()
     documents = len({p.source for p in bot.index.passages})
-    print(f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
-          f"`{CHAT_RESET}` starts a new conversation; `exit`, `quit` or Ctrl-D quits.\n")
+    print(
+        f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
+        f"`{CHAT_RESET}` starts a new conversation; `exit`, `quit` or Ctrl-D quits.\n"
+    )
     while True:
         try:
             question = input("you> ")
@@ -250,15 +256,24 @@ def cmd_cross_validate(args: argparse.Namespace) -> int:
     bot = _load_bot(args, settings)
     near_domain = frozenset().union(*(read_near_domain_ids(path.parent) for path in args.file))
     questions = collect(bot.retriever, items, near_domain)
-    print(f"{len(questions)} of {len(items)} questions over {len({q.fold for q in questions})} documents; "
-          "cross-validated leave-one-document-out (in-sample in brackets)\n")
+    print(
+        f"{len(questions)} of {len(items)} questions over {len({q.fold for q in questions})} documents; "
+        "cross-validated leave-one-document-out (in-sample in brackets)\n"
+    )
     result = cross_validate(bot.retriever, questions, settings.no_answer_threshold)
     print(cv_table(result))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from faqbot.evaluate.evaluation import compare, evaluate, load_baseline, markdown_table, read_eval_file, write_report
+    from faqbot.evaluate.evaluation import (
+        compare,
+        evaluate,
+        load_baseline,
+        markdown_table,
+        read_eval_file,
+        write_report,
+    )
 
     if args.margin < 0:
         print("faqbot: error: --margin must be >= 0", file=sys.stderr)

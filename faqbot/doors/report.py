@@ -42,8 +42,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from faqbot.core.errors import FAQBotError
-from faqbot.store import AnswerStore
 from faqbot.core.text import content_terms, tokens
+from faqbot.store import AnswerStore
 
 __all__ = [
     "DEFAULT_EMBEDDING_THRESHOLD",
@@ -340,7 +340,9 @@ def _make_group(keys: list[str], texts: list[str], by_key: dict[str, list[Asked]
     )
 
 
-def group_unanswered(store: AnswerStore, similarity: Similarity, *, limit: int | None = DEFAULT_LIMIT) -> list[QuestionGroup]:
+def group_unanswered(
+    store: AnswerStore, similarity: Similarity, *, limit: int | None = DEFAULT_LIMIT
+) -> list[QuestionGroup]:
     """`collect_unanswered` then `group_questions`: the report `faqbot report` and /admin show."""
     return group_questions(collect_unanswered(store, limit=limit), similarity)
 

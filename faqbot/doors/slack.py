@@ -72,12 +72,12 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from faqbot.answer.handoff import Handoff
+from faqbot.answer.turns import ConversationDesk, Turn
 from faqbot.core.config import Settings
 from faqbot.core.errors import InvalidQuestion
-from faqbot.answer.handoff import Handoff
 from faqbot.core.records import Answer, Citation, RelatedQuestion
 from faqbot.store import AnswerStore, StoreError, warn_store_failure
-from faqbot.answer.turns import ConversationDesk, Turn
 
 if TYPE_CHECKING:
     from faqbot.answer.pipeline import FAQBot
@@ -565,7 +565,7 @@ class SeenEvents:
 # --------------------------------------------------------------------------- the router
 
 
-class _Rejected(Exception):  # noqa: N818 - a control-flow signal inside this module, never raised out of it
+class _Rejected(Exception):
     """A request turned away: status code and a sentence for the caller."""
 
     def __init__(self, status: int, message: str) -> None:

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from faqbot.answer.pipeline import SEARCH_DEPTH, strip_pleasantries
+from faqbot.answer.rules import RuleEngine
 from faqbot.evaluate.evaluation import EvalItem, _key, passage_keys
 from faqbot.search.fusion import FusionModel, LinearModel, fit_logistic, shift_to_threshold
 from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Candidates, Retrieval, Retriever
-from faqbot.answer.rules import RuleEngine
 
 # The share of answerable training questions the chosen no-answer cut may decline.
 MAX_FALSE_NO_ANSWER = 0.03
@@ -215,7 +215,7 @@ def cross_validate(retriever: Retriever, questions: list[Question], threshold: f
         train = [q for q in questions if q.fold != fold]
         model, cuts[fold] = fit_models(retriever, train, threshold)
         test = [i for i, q in enumerate(questions) if q.fold == fold]
-        for i, outcome in zip(test, outcomes(retriever, [questions[i] for i in test], model, threshold)):
+        for i, outcome in zip(test, outcomes(retriever, [questions[i] for i in test], model, threshold), strict=False):
             held_out[i] = outcome
     full, _ = fit_models(retriever, questions, threshold)
     return CrossValidation(
@@ -244,7 +244,7 @@ def metrics(questions: list[Question], results: list[Outcome]) -> dict[str, floa
     def share(selected: list[bool]) -> float | None:
         return round(sum(selected) / len(selected), 3) if selected else None
 
-    pairs = list(zip(questions, results))
+    pairs = list(zip(questions, results, strict=False))
     return {
         "n": len(pairs),
         "top-1": share([o.top1 for q, o in pairs if q.answerable and q.item.kind not in RULE_KINDS]),

@@ -46,9 +46,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from faqbot.answer.pipeline import FAQBot
-from faqbot.doors.assets import templates_dir
 from faqbot.core.errors import FAQBotError
 from faqbot.core.records import Answer, Passage
+from faqbot.doors.assets import templates_dir
 
 
 class ExpectedPassage(BaseModel):
@@ -182,9 +182,7 @@ class Report:
         return data
 
 
-def evaluate(
-    bot: FAQBot, items: list[EvalItem], top_k: int = 3, *, eval_file: str | Path | None = None
-) -> Report:
+def evaluate(bot: FAQBot, items: list[EvalItem], top_k: int = 3, *, eval_file: str | Path | None = None) -> Report:
     """Ask every item through the real pipeline and score the answers.
 
     `eval_file` is only recorded in the report's `meta`.
@@ -209,10 +207,7 @@ def evaluate(
         answered = answer.kind != "no_answer"
         answered_correctly = item.answerable and answered and cited_row in expected_rows
         must_ok = _must_contain(answer, item.must_contain) if item.must_contain else None
-        if item.answerable:
-            correct = answered_correctly and must_ok is not False
-        else:
-            correct = not answered
+        correct = answered_correctly and must_ok is not False if item.answerable else not answered
         top_passage = retrieval.hits[0].passage if retrieval.hits else None
         top_answer_correct = (
             item.answerable
@@ -245,10 +240,7 @@ def evaluate(
                 top_answer_correct=top_answer_correct,
             )
         )
-    per_kind = {
-        kind: summarize([r for r in results if r.kind == kind])
-        for kind in sorted({r.kind for r in results})
-    }
+    per_kind = {kind: summarize([r for r in results if r.kind == kind]) for kind in sorted({r.kind for r in results})}
     settings = bot.settings
     meta = {
         "corpus": str(settings.corpus_dir),
@@ -337,7 +329,7 @@ def recall_at_k(results: list[ItemResult], ks: tuple[int, ...] = RECALL_KS) -> d
     """
     answerable = [r for r in results if r.answerable]
     if not answerable:
-        return {k: None for k in ks}
+        return dict.fromkeys(ks)
     return {k: round(sum(r.rank is not None and r.rank <= k for r in answerable) / len(answerable), 4) for k in ks}
 
 
@@ -473,15 +465,18 @@ def threshold_sweep(results: list[ItemResult], current: float | None = None) -> 
     right = np.array([_would_be_right(r) for r in free], dtype=bool)
     answerable = np.array([r.answerable for r in free], dtype=bool)
     answered = confidence[None, :] >= thresholds[:, None]
-    counts = np.stack(
-        [
-            (answered & right).sum(axis=1),
-            (answered & ~right).sum(axis=1),
-            (~answered & ~answerable).sum(axis=1),
-            (~answered & answerable).sum(axis=1),
-        ],
-        axis=1,
-    ) + fixed_counts[None, :]
+    counts = (
+        np.stack(
+            [
+                (answered & right).sum(axis=1),
+                (answered & ~right).sum(axis=1),
+                (~answered & ~answerable).sum(axis=1),
+                (~answered & answerable).sum(axis=1),
+            ],
+            axis=1,
+        )
+        + fixed_counts[None, :]
+    )
 
     def point(row: int) -> SweepPoint:
         return SweepPoint.of_counts(float(thresholds[row]), [int(c) for c in counts[row]], total)
@@ -732,8 +727,14 @@ def markdown_table(report: Report) -> str:
     return "\n".join(rows)
 
 
-def _format(value: float | int) -> str:
-    return str(value) if isinstance(value, int) else f"{value:.3f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.1f}"
+def _format(value: float) -> str:
+    return (
+        str(value)
+        if isinstance(value, int)
+        else f"{value:.3f}".rstrip("0").rstrip(".")
+        if value < 10
+        else f"{value:.1f}"
+    )
 
 
 def _cell(text: object) -> str:
@@ -798,23 +799,23 @@ def markdown_report(
         lines += ["| metric | before | after | change |", "|---|---|---|---|"]
         for d in comparison.deltas:
             lines.append(
-                f"| {d.name} | {_dash(d.before)} | {_dash(d.after)} | "
-                f"{'–' if d.delta is None else f'{d.delta:+.4g}'} |"
+                f"| {d.name} | {_dash(d.before)} | {_dash(d.after)} | {'–' if d.delta is None else f'{d.delta:+.4g}'} |"
             )
         lines.append("")
         if comparison.changes:
             lines += ["| item | change | before | after | question |", "|---|---|---|---|---|"]
             for c in comparison.changes:
-                lines.append(
-                    f"| {c.id} | {c.change} | {c.before or '–'} | {c.after or '–'} | {_cell(c.question)} |"
-                )
+                lines.append(f"| {c.id} | {c.change} | {c.before or '–'} | {c.after or '–'} | {_cell(c.question)} |")
         else:
             lines.append("No item changed.")
         lines.append("")
     lines += ["## Confidence and the no-answer threshold", ""]
     if images:
         lines += [
-            "![Confidence histogram](confidence_histogram.png)", "", "![Threshold sweep](threshold_sweep.png)", "",
+            "![Confidence histogram](confidence_histogram.png)",
+            "",
+            "![Threshold sweep](threshold_sweep.png)",
+            "",
         ]
     lines += [sweep_sentence(sweep), "", f"_{RULE_TREATMENT}_", ""]
     recall = recall_at_k(report.items)
@@ -942,17 +943,28 @@ def _plot_sweep(report: Report):
     sweep = threshold_sweep(report.items, report.threshold)
     x = [p.threshold for p in sweep.points]
     axes.plot(
-        x, [p.score for p in sweep.points], color="black", linewidth=2.4,
+        x,
+        [p.score for p in sweep.points],
+        color="black",
+        linewidth=2.4,
         label="score (answered right + correctly abstained)",
     )
     axes.plot(x, [p.answered_correct for p in sweep.points], color=_GREEN, linewidth=1.6, label="answered correctly")
     axes.plot(x, [p.answered_wrong for p in sweep.points], color=_RED, linewidth=1.6, label="answered wrongly")
     axes.plot(
-        x, [p.abstained for p in sweep.points], color=_GREY, linewidth=1.6, linestyle="--",
+        x,
+        [p.abstained for p in sweep.points],
+        color=_GREY,
+        linewidth=1.6,
+        linestyle="--",
         label="abstained (no_answer)",
     )
     axes.plot(
-        x, [p.abstained_correct for p in sweep.points], color=_ORANGE, linewidth=1.4, linestyle=":",
+        x,
+        [p.abstained_correct for p in sweep.points],
+        color=_ORANGE,
+        linewidth=1.4,
+        linestyle=":",
         label="abstained correctly (out of domain)",
     )
     marks = []
@@ -972,8 +984,15 @@ def _plot_sweep(report: Report):
     for number, (x, text, colour) in enumerate(marks):
         left = len(marks) == 2 and number == 0
         axes.annotate(
-            text, xy=(x, 1.0), xycoords=("data", "axes fraction"), xytext=(-5 if left else 5, -3),
-            textcoords="offset points", ha="right" if left else "left", va="top", fontsize=9, color=colour,
+            text,
+            xy=(x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-5 if left else 5, -3),
+            textcoords="offset points",
+            ha="right" if left else "left",
+            va="top",
+            fontsize=9,
+            color=colour,
         )
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1.15)
@@ -1029,7 +1048,15 @@ def html_report(report: Report, *, comparison: Comparison | None = None, title: 
     environment.filters["signed"] = lambda value: "–" if value is None else f"{value:+.4g}"
     rows = [*report.per_kind.items(), ("all", report.metrics)]
     meta_keys = (
-        "eval_file", "corpus", "documents", "passages", "model", "date", "today", "no_answer_threshold", "top_k",
+        "eval_file",
+        "corpus",
+        "documents",
+        "passages",
+        "model",
+        "date",
+        "today",
+        "no_answer_threshold",
+        "top_k",
     )
     return environment.get_template("report.html").render(
         title=title,

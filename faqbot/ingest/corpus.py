@@ -48,9 +48,9 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from faqbot.ingest.crossref import link_cross_references
 from faqbot.core.errors import CorpusError
 from faqbot.core.records import Document, Passage
+from faqbot.ingest.crossref import link_cross_references
 
 __all__ = ["Corpus", "corpus_file_hashes", "load_corpus", "parse_document"]
 
@@ -205,8 +205,19 @@ def _markdown_files(root: Path) -> list[str]:
 
 
 META_FILE_STEMS = frozenset(
-    {"README", "LICENSE", "LICENCE", "ATTRIBUTION", "NOTICE", "CHANGELOG", "CONTRIBUTING",
-     "AUTHORS", "CODE_OF_CONDUCT", "SECURITY", "SUPPORT"}
+    {
+        "README",
+        "LICENSE",
+        "LICENCE",
+        "ATTRIBUTION",
+        "NOTICE",
+        "CHANGELOG",
+        "CONTRIBUTING",
+        "AUTHORS",
+        "CODE_OF_CONDUCT",
+        "SECURITY",
+        "SUPPORT",
+    }
 )
 
 
@@ -436,7 +447,7 @@ def _front_matter(lines: list[str], source: str, warnings: list[str]) -> tuple[i
         return 0, {}  # a lone `---` is a thematic break, not front matter
     try:
         meta = yaml.safe_load("\n".join(lines[1:close]))
-    except Exception as exc:  # noqa: BLE001 - metadata is optional: YAMLError, bad dates (ValueError), deep nesting
+    except Exception as exc:
         warnings.append(f"{source}: front matter ignored, it is not valid YAML ({type(exc).__name__})")
         return close + 1, {}
     if meta is None:
@@ -545,7 +556,7 @@ def _walk(tokens: Sequence[Token], n_lines: int, first_line: int) -> _Walk:
                 text, alert = _alert_label(text)
             text = text.strip()
             if text:
-                units.append(_Unit(start, _prefix(first, parent) + text, alert_label=alert and ":" == text[-1:]))
+                units.append(_Unit(start, _prefix(first, parent) + text, alert_label=alert and text[-1:] == ":"))
         elif tok.type in ("fence", "code_block"):
             if tok.content.strip():
                 units.append(_Unit(start, _prefix(first, parent) + tok.content))
@@ -581,7 +592,7 @@ def _alert_label(text: str) -> tuple[str, bool]:
     match = _ALERT_MARKER.match(text.lstrip())
     if not match:
         return text, False
-    return f"{match.group(1).capitalize()}: {text.lstrip()[match.end():]}", True
+    return f"{match.group(1).capitalize()}: {text.lstrip()[match.end() :]}", True
 
 
 def _plain_inline(inline: Token) -> str:

@@ -91,10 +91,7 @@ _DATE_PATTERNS = [
 
 def _date_from_match(match: re.Match[str]) -> dt.date | None:
     groups = match.groupdict()
-    if groups.get("mon"):
-        month = _MONTHS[groups["mon"].rstrip(".").lower()]
-    else:
-        month = int(groups["month"])
+    month = _MONTHS[groups["mon"].rstrip(".").lower()] if groups.get("mon") else int(groups["month"])
     day = int(groups["day"]) if groups.get("day") else 1
     try:
         return dt.date(int(groups["year"]), month, day)

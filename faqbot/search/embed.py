@@ -86,7 +86,7 @@ def resolve_model_dir(model: str) -> Path | None:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(model, local_files_only=True))
-    except Exception:  # noqa: BLE001 - not in the local cache (or no hub client): no folder
+    except Exception:
         return None
 
 
@@ -466,5 +466,5 @@ class MicroBatchingEmbedder:
             for _, waiting in batch:
                 waiting.set_exception(error)
             return
-        for (_, waiting), vector in zip(batch, vectors):
+        for (_, waiting), vector in zip(batch, vectors, strict=False):
             waiting.set_result(vector)

@@ -60,7 +60,7 @@ class LinearModel:
     def to_json(self) -> dict[str, Any]:
         return {
             "bias": round(self.bias, 6),
-            "weights": {n: round(float(w), 6) for n, w in zip(self.features, self.weights)},
+            "weights": {n: round(float(w), 6) for n, w in zip(self.features, self.weights, strict=False)},
         }
 
     @classmethod
@@ -130,5 +130,8 @@ def fit_logistic(
 def shift_to_threshold(model: LinearModel, cut: float, threshold: float) -> LinearModel:
     """The same model with its bias moved so that probability `cut` becomes `threshold`:
     the decision `probability >= threshold` then equals the fitted decision at `cut`."""
-    logit = lambda p: math.log(p / (1 - p))
+
+    def logit(p):
+        return math.log(p / (1 - p))
+
     return LinearModel(model.features, model.weights, model.bias - logit(cut) + logit(threshold))

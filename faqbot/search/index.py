@@ -21,6 +21,7 @@ Vectors are normalized, so inner product = cosine similarity.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -38,12 +39,12 @@ import numpy as np
 
 from faqbot import __version__
 from faqbot.core.config import Settings
-from faqbot.ingest.corpus import corpus_file_hashes, load_corpus
-from faqbot.search.embed import Embedder
 from faqbot.core.errors import IndexCorpusMismatch, IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
-from faqbot.ingest.facts import Fact, extract_facts
 from faqbot.core.records import Passage
 from faqbot.core.text import split_sentences
+from faqbot.ingest.corpus import corpus_file_hashes, load_corpus
+from faqbot.ingest.facts import Fact, extract_facts
+from faqbot.search.embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -308,8 +309,7 @@ def _remove_old_builds(index_dir: Path, keep: str) -> None:
 
 def _write_jsonl(path: Path, rows) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -333,10 +333,8 @@ def _versions() -> dict[str, str]:
     found = {"faqbot": __version__, "python": platform.python_version()}
     packages = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "faiss-cpu", "numpy", "bm25s")
     for package in (*packages, "markdown-it-py"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found[package] = version(package)
-        except PackageNotFoundError:
-            pass
     return found
 
 

@@ -179,7 +179,15 @@ def export_in_subprocess(model_dir: Path, target_dir: Path, check_texts: list[st
         json.dump(check_texts, handle)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "faqbot.search.onnx_export", str(model_dir), str(target_dir), "--check-texts", handle.name],
+            [
+                sys.executable,
+                "-m",
+                "faqbot.search.onnx_export",
+                str(model_dir),
+                str(target_dir),
+                "--check-texts",
+                handle.name,
+            ],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -38,11 +38,11 @@ import Stemmer
 from symspellpy import SymSpell, Verbosity
 
 from faqbot.core.cache import LRUCache
+from faqbot.core.records import Passage
+from faqbot.core.text import content_terms, tokens
 from faqbot.search.embed import Embedder
 from faqbot.search.fusion import FusionModel
 from faqbot.search.index import Index
-from faqbot.core.records import Passage
-from faqbot.core.text import content_terms, tokens
 
 # How many passages each source (dense per view, BM25) proposes as candidates.
 CANDIDATES = 50

@@ -84,17 +84,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from faqbot.doors.admin import create_admin_router
 from faqbot.answer.pipeline import FAQBot
-from faqbot.doors.assets import static_dir, swagger_ui_assets, templates_dir
+from faqbot.answer.reload import BuildWatcher
+from faqbot.answer.turns import ConversationDesk
 from faqbot.core.config import MAX_QUESTION_CHARS, Settings
 from faqbot.core.errors import InvalidQuestion
-from faqbot.doors.ratelimit import RateLimiter, SharedRateLimiter, TrustedProxies, client_address, parse_rate
 from faqbot.core.records import Answer, Passage
-from faqbot.answer.reload import BuildWatcher
+from faqbot.doors.admin import create_admin_router
+from faqbot.doors.assets import static_dir, swagger_ui_assets, templates_dir
+from faqbot.doors.ratelimit import RateLimiter, SharedRateLimiter, TrustedProxies, client_address, parse_rate
 from faqbot.doors.slack import create_slack_router
 from faqbot.store import MAX_COMMENT_CHARS, StoreError, UnknownAnswer, open_store, warn_store_failure
-from faqbot.answer.turns import ConversationDesk
 
 __all__ = ["MAX_BODY_BYTES", "app_from_env", "create_app", "run"]
 
@@ -136,9 +136,7 @@ EXAMPLE_BODY = '{"question": "How is the new Customer Insights licensed?"}'
 # --------------------------------------------------------------------------- request / response models
 
 
-QUESTION_PATTERN = (
-    "[^\\u0000-\\u0020\\u007f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
-)
+QUESTION_PATTERN = "[^\\u0000-\\u0020\\u007f\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 
 
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
@@ -189,9 +187,7 @@ class AskRequest(BaseModel):
         _require_unicode(value)
         length = len(value.strip())
         if length == 0:
-            raise PydanticCustomError(
-                "question_empty", "the question is empty: type a question about the FAQ"
-            )
+            raise PydanticCustomError("question_empty", "the question is empty: type a question about the FAQ")
         if length > MAX_QUESTION_CHARS:
             raise PydanticCustomError(
                 "question_too_long",
@@ -398,9 +394,7 @@ class _RateLimit:
 
     EXEMPT = ("/api/health", "/api/ready")
 
-    def __init__(
-        self, app: ASGIApp, limiter: RateLimiter | SharedRateLimiter, trusted_proxies: TrustedProxies
-    ) -> None:
+    def __init__(self, app: ASGIApp, limiter: RateLimiter | SharedRateLimiter, trusted_proxies: TrustedProxies) -> None:
         self.app = app
         self.limiter = limiter
         self.trusted_proxies = trusted_proxies
@@ -492,9 +486,7 @@ class _JsonCORS(CORSMiddleware):
         origin = request_headers.get("origin", "")
         if not self.is_allowed_origin(origin):
             self._log_refused_origin(origin)
-        kept = {
-            k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")
-        }
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
         failures = response.body.decode().removeprefix("Disallowed CORS ")
         return _error_response(
             400,
@@ -503,7 +495,6 @@ class _JsonCORS(CORSMiddleware):
             {"refused": failures.split(", ")},
             headers=kept,
         )
-
 
     def _log_refused_origin(self, origin: str) -> None:
         """One log line per refused origin (a bounded number of them): an integrator embedding
@@ -524,9 +515,7 @@ class _JsonCORS(CORSMiddleware):
 def _error_response(
     status: int, message: str, detail: Any = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": message, "detail": jsonable_encoder(detail)}, status_code=status, headers=headers
-    )
+    return JSONResponse({"error": message, "detail": jsonable_encoder(detail)}, status_code=status, headers=headers)
 
 
 def _too_large_response(exc: _BodyTooLarge) -> JSONResponse:
@@ -645,8 +634,7 @@ def _install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
             where = f" at character {position}" if isinstance(position, int) else ""
             return _error_response(
                 400,
-                f"The request body is not valid JSON ({reason}{where}). Send a JSON object such as "
-                f"{EXAMPLE_BODY}.",
+                f"The request body is not valid JSON ({reason}{where}). Send a JSON object such as {EXAMPLE_BODY}.",
                 {"reason": reason, "position": position},
             )
         described = [_describe(e) for e in errors]
@@ -865,7 +853,9 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             app.state.loader.start()
         watcher = None
         if getattr(settings, "reload_interval_s", 0) > 0:
-            watcher = BuildWatcher(lambda: app.state.bot, lambda bot: _swap_bot(app, bot), interval_s=settings.reload_interval_s)
+            watcher = BuildWatcher(
+                lambda: app.state.bot, lambda bot: _swap_bot(app, bot), interval_s=settings.reload_interval_s
+            )
             watcher.start()
         app.state.watcher = watcher
         try:
@@ -1094,9 +1084,7 @@ def create_app(settings: Settings, *, bot: FAQBot | None = None) -> FastAPI:
             # An included file's path, or "x.md": the page it is shown on (the #fragment survives).
             return RedirectResponse("/faq/" + quote(target), status_code=308)
         doc = catalogue.documents[key]
-        return templates.TemplateResponse(
-            request, "faq.html", _page_context(request, title=doc.title, doc=doc)
-        )
+        return templates.TemplateResponse(request, "faq.html", _page_context(request, title=doc.title, doc=doc))
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
@@ -1179,7 +1167,7 @@ def _load_bot(app: FastAPI, settings: Settings) -> None:
     started = time.perf_counter()
     try:
         bot = FAQBot.load(settings=settings)
-    except Exception as error:  # noqa: BLE001 - reported by /api/ready and the log, not swallowed
+    except Exception as error:
         log.exception("the FAQ bot failed to load")
         # Public: the kind of failure only; the message (paths, settings) stays in the log.
         app.state.load_error = type(error).__name__
