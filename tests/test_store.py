@@ -520,7 +520,7 @@ def test_handoffs_are_counted_in_stats(store: Store):
 
 
 def test_a_version_2_database_gains_conversations_in_place(database: str):
-    from faqbot.store._sql import MIGRATIONS
+    from faqbot.store._schema import MIGRATIONS
 
     if "://" not in database:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -549,3 +549,14 @@ def test_a_version_2_database_gains_conversations_in_place(database: str):
         assert (old.question, old.conversation_id, old.handoff) == ("Old question?", None, False)
         store.log_answer(make_answer("New?"), conversation_id="c9", handoff=True)
         assert store.last_turn("c9") is not None
+
+
+def test_the_sql_store_follows_the_protocol_and_its_errors_are_in_the_tree(store: Store):
+    from faqbot.core import errors
+    from faqbot.store import AnswerStore
+
+    assert isinstance(store, AnswerStore)
+    assert issubclass(StoreError, errors.FAQBotError) and StoreError is errors.StoreError
+    assert issubclass(UnknownAnswer, errors.FAQBotError) and issubclass(UnknownAnswer, LookupError)
+    with pytest.raises(errors.FAQBotError):
+        store.add_feedback("up", answer_id="no-such-answer")

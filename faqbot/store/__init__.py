@@ -11,14 +11,16 @@ per-client rate budgets.
     >>> store.add_feedback("up", answer_id=answer_id)         # doctest: +SKIP
     1
 
-Backends (one implementation, `SqlStore`, on SQLAlchemy Core):
+The interface is the `AnswerStore` protocol (`protocol.py`); backends (one
+implementation, `SqlStore`, on SQLAlchemy Core, in `_sql.py`):
 
     FAQBOT_DB_PATH=faqbot.sqlite3          SQLite, the default: one machine, any number of workers
     FAQBOT_DB_URL=sqlite:///path           the same, as a URL
     FAQBOT_DB_URL=postgresql://u:p@h:5432/db   PostgreSQL: replicas on several machines
 
 The schema is created and migrated at start-up (`ensure_schema`), safely when
-several processes start at once. Errors:
+several processes start at once (`_schema.py`). Errors (defined in
+`faqbot.core.errors`, re-exported here):
 
     StoreError      the database failed (down, unreachable, closed): degrade, don't 5xx
     UnknownAnswer   feedback for an answer id the log does not hold (a LookupError)
@@ -30,8 +32,9 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
+from faqbot.core.errors import StoreError, UnknownAnswer
 from faqbot.core.records import Answer
 from faqbot.store._sql import DEFAULT_BUSY_TIMEOUT_S, SCHEMA_VERSION, SqlStore
 from faqbot.store._types import (
@@ -41,10 +44,9 @@ from faqbot.store._types import (
     FeedbackEntry,
     LoggedAnswer,
     Rating,
-    StoreError,
     StoreStats,
-    UnknownAnswer,
 )
+from faqbot.store.protocol import AnswerStore
 
 if TYPE_CHECKING:
     from faqbot.core.config import Settings
@@ -67,56 +69,17 @@ __all__ = [
     "database_target",
     "log_answer",
     "open_store",
+    "warn_store_failure",
 ]
 
 log = logging.getLogger(__name__)
 
 Store = SqlStore
-"""`Store(path_or_url)`: the store class (kept under its first name)."""
+"""`Store(path_or_url)`: the SQL store class, kept under its first name (code and tests construct
+it). Type hints name the interface, `AnswerStore`."""
 
 WARN_EVERY_S = 30.0
 """A store that keeps failing is warned about at most this often per process."""
-
-
-@runtime_checkable
-class AnswerStore(Protocol):
-    """What the doors, the rate limiter and the reports need from a store."""
-
-    backend: str
-    failures: int
-
-    def ensure_schema(self) -> None: ...
-    def close(self) -> None: ...
-    def describe(self) -> str: ...
-    def log_answer(
-        self,
-        answer: Answer,
-        *,
-        latency_ms: float | None = None,
-        channel: str = "web",
-        conversation_id: str | None = None,
-        understood: str | None = None,
-        handoff: bool = False,
-    ) -> str: ...
-    def last_turn(self, conversation_id: str) -> LoggedAnswer | None: ...
-    def mark_handoff(self, answer_id: str) -> bool: ...
-    def add_feedback(
-        self,
-        rating: Rating,
-        *,
-        answer_id: str | None = None,
-        question: str | None = None,
-        kind: str | None = None,
-        passage_id: str | None = None,
-        comment: str | None = None,
-    ) -> int: ...
-    def claim_delivery(self, *keys: str) -> bool: ...
-    def take_token(self, key: str, capacity: int, refill_per_s: float) -> BucketResult: ...
-    def conversations(self, *, kind: str | None = None, limit: int | None = None) -> list[LoggedAnswer]: ...
-    def feedback(
-        self, *, rating: Rating | None = None, answer_id: str | None = None, limit: int | None = None
-    ) -> list[FeedbackEntry]: ...
-    def stats(self, *, days: int = 30) -> StoreStats: ...
 
 
 def database_target(settings: Settings) -> str | Path:

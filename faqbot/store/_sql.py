@@ -2,16 +2,12 @@
 
 The SQL is written once for both dialects (both speak `INSERT ... ON CONFLICT`
 and `RETURNING`); the two places where they differ (the smaller of two numbers,
-an auto-numbered key) are filled in per dialect.
+an auto-numbered key) are filled in per dialect. Engines per dialect are made in
+`_engine.py`, the tables and their migrations live in `_schema.py`, the reads in
+`_reads.py`.
 
-SQLite: each pooled connection runs in WAL mode with a busy timeout, so readers
-never block the writer and a writer waits for another (in this process or in
-another worker) instead of failing with "database is locked". Migrations run in
-a `BEGIN IMMEDIATE` transaction, which serializes processes starting at once.
-
-PostgreSQL: connections are checked before use (`pool_pre_ping`), so after a
-database restart the next request reconnects; migrations hold a transaction-level
-advisory lock, so replicas starting together migrate one after the other.
+Migrations run in one transaction under a lock (SQLite `BEGIN IMMEDIATE`, a
+PostgreSQL advisory lock), which serializes processes starting at once.
 
 When the database fails, calls raise `StoreError` and, for the next
 `RETRY_AFTER_S` seconds, fail at once without trying again: a database that is
@@ -21,7 +17,6 @@ down costs requests nothing while it is down.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 import time
 import uuid
@@ -31,11 +26,21 @@ from pathlib import Path
 from typing import Any, Self
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from faqbot.core.errors import StoreError, UnknownAnswer
 from faqbot.core.records import Answer
+from faqbot.store._engine import engine_url, make_engine
+from faqbot.store._reads import (
+    conversations_query,
+    feedback_entry,
+    feedback_query,
+    logged_answer,
+    read_stats,
+    with_limit,
+)
+from faqbot.store._schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from faqbot.store._types import (
     MAX_COMMENT_CHARS,
     RATINGS,
@@ -43,111 +48,21 @@ from faqbot.store._types import (
     FeedbackEntry,
     LoggedAnswer,
     Rating,
-    StoreError,
     StoreStats,
-    UnknownAnswer,
 )
 
-__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "SCHEMA_VERSION", "SqlStore"]
-
-log = logging.getLogger(__name__)
+__all__ = ["DEFAULT_BUSY_TIMEOUT_S", "MIGRATIONS", "SCHEMA_VERSION", "SqlStore", "engine_url"]
 
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 RETRY_AFTER_S = 1.0
 """After a failure, calls fail at once for this long before the database is tried again."""
 DELIVERY_TTL_S = 86_400.0
+"""Slack retries an event for about an hour; delivery ids are kept a day, then pruned."""
 PRUNE_BUCKETS_EVERY = 1000
 """Every this many takes, buckets idle long enough to be full again are deleted (a new one is the same)."""
-"""Slack retries an event for about an hour; delivery ids are kept a day, then pruned."""
-_ADVISORY_LOCK_ID = 0x6661_7162_6F74  # "faqbot": serializes migrations on PostgreSQL
 
-# --------------------------------------------------------------------------- migrations
-# Version 1 is the schema of the first releases (SQLite only): a file made by them has
-# these tables and no schema_version table, and is upgraded in place. `{serial}` is the
-# dialect's auto-numbered integer key.
-
-_V1 = [
-    """CREATE TABLE IF NOT EXISTS conversations (
-        id             TEXT PRIMARY KEY,
-        created_at     TEXT NOT NULL,
-        channel        TEXT NOT NULL,
-        question       TEXT NOT NULL,
-        kind           TEXT NOT NULL,
-        top_passage_id TEXT,
-        confidence     REAL NOT NULL,
-        latency_ms     REAL
-    )""",
-    "CREATE INDEX IF NOT EXISTS conversations_created ON conversations (created_at)",
-    """CREATE TABLE IF NOT EXISTS feedback (
-        id         {serial},
-        created_at TEXT NOT NULL,
-        answer_id  TEXT REFERENCES conversations (id),
-        question   TEXT,
-        kind       TEXT,
-        passage_id TEXT,
-        rating     TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-        comment    TEXT
-    )""",
-    "CREATE INDEX IF NOT EXISTS feedback_answer ON feedback (answer_id)",
-]
-# Version 2: one vote per answer (the last one counts; feedback without an answer id,
-# NULL, stays distinct), Slack delivery ids and rate budgets shared by all processes.
-_V2 = [
-    """DELETE FROM feedback WHERE answer_id IS NOT NULL
-       AND id < (SELECT max(newer.id) FROM feedback AS newer WHERE newer.answer_id = feedback.answer_id)""",
-    "DROP INDEX IF EXISTS feedback_answer",
-    "CREATE UNIQUE INDEX IF NOT EXISTS feedback_one_vote_per_answer ON feedback (answer_id)",
-    "CREATE INDEX IF NOT EXISTS conversations_kind ON conversations (kind, created_at)",
-    """CREATE TABLE IF NOT EXISTS deliveries (
-        key        TEXT PRIMARY KEY,
-        created_at DOUBLE PRECISION NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at)",
-    """CREATE TABLE IF NOT EXISTS rate_buckets (
-        key        TEXT PRIMARY KEY,
-        tokens     DOUBLE PRECISION NOT NULL,
-        updated_at DOUBLE PRECISION NOT NULL,
-        taken      INTEGER NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS rate_buckets_updated ON rate_buckets (updated_at)",
-]
-# Version 3: conversations. Each logged answer may belong to a conversation (the widget's
-# conversation_id, a Slack thread), records the question as the bot understood it (a
-# follow-up merged with the previous turn) and whether a way to a person was offered.
-_V3 = [
-    "ALTER TABLE conversations ADD COLUMN conversation_id TEXT",
-    "ALTER TABLE conversations ADD COLUMN understood TEXT",
-    "ALTER TABLE conversations ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0",
-    "CREATE INDEX IF NOT EXISTS conversations_thread ON conversations (conversation_id, created_at)",
-]
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-_SERIAL = {
-    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
-    "postgresql": "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
-}
 _LEAST = {"sqlite": "min", "postgresql": "least"}
 _GREATEST = {"sqlite": "max", "postgresql": "greatest"}
-
-
-def engine_url(target: str | Path) -> sa.URL:
-    """The SQLAlchemy URL for a database URL (`postgresql://...`, `sqlite:///path`) or a
-    SQLite file path. `postgresql://` uses psycopg 3."""
-    text = str(target)
-    if "://" not in text:
-        return sa.URL.create("sqlite", database=text)
-    try:
-        url = make_url(text)
-    except ArgumentError as error:
-        raise ValueError(f"cannot read the database URL: {error}") from None
-    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-        return url.set(drivername="postgresql+psycopg")
-    if url.drivername in ("sqlite", "sqlite+pysqlite"):
-        return url
-    raise ValueError(
-        f"unsupported database {url.drivername!r}: use postgresql://user:password@host:port/db or sqlite:///path"
-    )
 
 
 class SqlStore:
@@ -207,46 +122,14 @@ class SqlStore:
 
     # ------------------------------------------------------------------ connections
 
-    def _make_engine(self) -> Engine:
-        if self.backend == "postgresql":
-            return sa.create_engine(
-                self.url,
-                pool_pre_ping=True,
-                pool_size=5,
-                max_overflow=5,
-                pool_timeout=self.connect_timeout_s,
-                connect_args={"connect_timeout": max(1, round(self.connect_timeout_s)), "application_name": "faqbot"},
-            )
-        if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(self.url, connect_args={"timeout": self.busy_timeout_s, "check_same_thread": False})
-        busy_ms = int(self.busy_timeout_s * 1000)
-
-        @event.listens_for(engine, "connect")
-        def _configure(dbapi_connection: Any, _record: Any) -> None:
-            # Autocommit at the driver level; SQLAlchemy's own BEGIN (below) opens transactions,
-            # so a migration can ask for BEGIN IMMEDIATE (the write lock up front).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection: Connection) -> None:
-            immediate = connection.get_execution_options().get("sqlite_immediate", False)
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-        return engine
-
     def _get_engine(self) -> Engine:
         with self._lock:
             if self._closed:
                 raise StoreError(f"{self!r} is closed")
             if self._engine is None:
-                self._engine = self._make_engine()
+                self._engine = make_engine(
+                    self.url, busy_timeout_s=self.busy_timeout_s, connect_timeout_s=self.connect_timeout_s
+                )
             return self._engine
 
     @contextmanager
@@ -279,23 +162,8 @@ class SqlStore:
         """
         if self._schema_ready:
             return
-        dialect = self.backend
         with self._transaction(migrating=True) as connection:
-            if dialect == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
-            connection.execute(sa.text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
-            version = connection.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the database {self.describe()} has schema version {version}, newer than this faqbot "
-                    f"({SCHEMA_VERSION}): upgrade faqbot"
-                )
-            for number, steps in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in steps:
-                    connection.execute(sa.text(statement.format(serial=_SERIAL[dialect])))
-                connection.execute(sa.text("DELETE FROM schema_version"))
-                connection.execute(sa.text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": number})
-                log.info("database %s: schema upgraded to version %d", self.describe(), number)
+            migrate(connection, self.backend, self.describe())
         self._schema_ready = True
 
     def schema_version(self) -> int:
@@ -363,13 +231,9 @@ class SqlStore:
 
     def last_turn(self, conversation_id: str) -> LoggedAnswer | None:
         """The latest logged answer of a conversation (any process logged it), or None."""
-        rows = self._select(
-            f"SELECT {_LOGGED_COLUMNS} FROM conversations WHERE conversation_id = :conversation_id"
-            " ORDER BY created_at DESC, id DESC",
-            {"conversation_id": conversation_id},
-            1,
-        )
-        return _logged_answer(rows[0]) if rows else None
+        sql, params = conversations_query(conversation_id=conversation_id)
+        rows = self._select(sql, params, 1)
+        return logged_answer(rows[0]) if rows else None
 
     def mark_handoff(self, answer_id: str) -> bool:
         """Record that a way to a person was offered on a logged answer (e.g. after a
@@ -512,43 +376,15 @@ class SqlStore:
 
     def conversations(self, *, kind: str | None = None, limit: int | None = None) -> list[LoggedAnswer]:
         """Logged answers, newest first; `kind` filters (e.g. "no_answer"), `limit` caps the count."""
-        sql = f"SELECT {_LOGGED_COLUMNS} FROM conversations"
-        params: dict[str, object] = {}
-        if kind is not None:
-            sql += " WHERE kind = :kind"
-            params["kind"] = kind
-        sql += " ORDER BY created_at DESC, id DESC"
-        return [_logged_answer(row) for row in self._select(sql, params, limit)]
+        sql, params = conversations_query(kind=kind)
+        return [logged_answer(row) for row in self._select(sql, params, limit)]
 
     def feedback(
         self, *, rating: Rating | None = None, answer_id: str | None = None, limit: int | None = None
     ) -> list[FeedbackEntry]:
         """Feedback, newest first; filter by `rating` ("up" / "down") or `answer_id`."""
-        clauses: list[str] = []
-        params: dict[str, object] = {}
-        if rating is not None:
-            clauses.append("rating = :rating")
-            params["rating"] = rating
-        if answer_id is not None:
-            clauses.append("answer_id = :answer_id")
-            params["answer_id"] = answer_id
-        sql = "SELECT id, created_at, answer_id, question, kind, passage_id, rating, comment FROM feedback"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY created_at DESC, id DESC"
-        return [
-            FeedbackEntry(
-                id=row.id,
-                created_at=dt.datetime.fromisoformat(row.created_at),
-                answer_id=row.answer_id,
-                question=row.question,
-                kind=row.kind,
-                passage_id=row.passage_id,
-                rating=row.rating,
-                comment=row.comment,
-            )
-            for row in self._select(sql, params, limit)
-        ]
+        sql, params = feedback_query(rating=rating, answer_id=answer_id)
+        return [feedback_entry(row) for row in self._select(sql, params, limit)]
 
     def stats(self, *, days: int = 30) -> StoreStats:
         """Counts over the last `days` days (UTC): questions, answered, no-answers, thumbs,
@@ -557,39 +393,10 @@ class SqlStore:
             raise ValueError(f"days must be a positive integer, got {days!r}")
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
         with self._transaction() as connection:
-            by_day = connection.execute(
-                sa.text(
-                    "SELECT substr(created_at, 1, 10) AS day, count(*) AS questions,"
-                    " sum(CASE WHEN kind = 'no_answer' THEN 1 ELSE 0 END) AS no_answer,"
-                    " sum(CASE WHEN handoff = 1 THEN 1 ELSE 0 END) AS handoffs"
-                    " FROM conversations WHERE created_at >= :since GROUP BY substr(created_at, 1, 10) ORDER BY day"
-                ),
-                {"since": since},
-            ).all()
-            votes = dict(
-                connection.execute(
-                    sa.text("SELECT rating, count(*) FROM feedback WHERE created_at >= :since GROUP BY rating"),
-                    {"since": since},
-                ).all()
-            )
-        questions = sum(row.questions for row in by_day)
-        no_answer = sum(int(row.no_answer) for row in by_day)
-        return StoreStats(
-            questions=questions,
-            answered=questions - no_answer,
-            no_answer=no_answer,
-            thumbs_up=int(votes.get("up", 0)),
-            thumbs_down=int(votes.get("down", 0)),
-            handoffs=sum(int(row.handoffs) for row in by_day),
-            by_day={row.day: int(row.questions) for row in by_day},
-        )
+            return read_stats(connection, since)
 
     def _select(self, sql: str, params: dict[str, object], limit: int | None) -> list[Any]:
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
-            sql += " LIMIT :limit"
-            params = {**params, "limit": limit}
+        sql, params = with_limit(sql, params, limit)
         with self._transaction() as connection:
             return list(connection.execute(sa.text(sql), params).all())
 
@@ -597,28 +404,6 @@ class SqlStore:
         # ISO 8601 in UTC with microseconds: sorts as text in time order, on both dialects
         # (rows written by the first releases have milliseconds, which sort before).
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC).isoformat(timespec="microseconds")
-
-
-_LOGGED_COLUMNS = (
-    "id, created_at, channel, question, kind, top_passage_id, confidence, latency_ms, conversation_id, understood,"
-    " handoff"
-)
-
-
-def _logged_answer(row: Any) -> LoggedAnswer:
-    return LoggedAnswer(
-        id=row.id,
-        created_at=dt.datetime.fromisoformat(row.created_at),
-        channel=row.channel,
-        question=row.question,
-        kind=row.kind,
-        top_passage_id=row.top_passage_id,
-        confidence=row.confidence,
-        latency_ms=row.latency_ms,
-        conversation_id=row.conversation_id,
-        understood=row.understood,
-        handoff=bool(row.handoff),
-    )
 
 
 def _first_line(error: BaseException) -> str:

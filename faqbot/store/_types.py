@@ -1,4 +1,5 @@
-"""The store's records and errors (shared by the protocol and every backend)."""
+"""The store's records (shared by the protocol and every backend); its errors, defined in
+`faqbot.core.errors`, are re-exported here."""
 
 from __future__ import annotations
 
@@ -6,18 +7,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from faqbot.core.errors import StoreError, UnknownAnswer
+
+__all__ = [
+    "MAX_COMMENT_CHARS",
+    "RATINGS",
+    "BucketResult",
+    "FeedbackEntry",
+    "LoggedAnswer",
+    "Rating",
+    "StoreError",
+    "StoreStats",
+    "UnknownAnswer",
+]
+
 Rating = Literal["up", "down"]
 RATINGS: tuple[str, ...] = ("up", "down")
 MAX_COMMENT_CHARS = 2000
-
-
-class StoreError(Exception):
-    """The database failed (down, unreachable, full, locked too long, closed). Callers on a
-    request path degrade instead: answer without logging, fall back to process memory."""
-
-
-class UnknownAnswer(LookupError):
-    """Feedback named an answer id that the log does not hold."""
 
 
 @dataclass(frozen=True)
