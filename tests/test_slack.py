@@ -29,15 +29,8 @@ from fastapi.testclient import TestClient
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
 from faqbot.core.records import Answer, Citation, RelatedQuestion
-from faqbot.doors.slack import (
-    MAX_BLOCKS,
-    MAX_SECTION_CHARS,
-    SeenEvents,
-    create_slack_router,
-    markdown_to_mrkdwn,
-    mattermost_reply,
-    slack_blocks,
-)
+from faqbot.doors.render import MAX_BLOCKS, MAX_SECTION_CHARS, markdown_to_mrkdwn, mattermost_reply, slack_blocks
+from faqbot.doors.slack import SeenEvents, create_slack_router
 
 from .conftest import SHIPPED_CORPUS
 from .fakes import HashingEmbedder
