@@ -161,3 +161,51 @@ def test_a_greeting_does_not_change_the_answer(bot):
 def test_invisible_characters_alone_are_an_empty_question(bot):
     with pytest.raises(InvalidQuestion, match="empty"):
         bot.ask("\u200b\u200d\ufeff \u202e")
+
+
+# --------------------------------------------------------------------------- answer sources
+
+
+def test_the_sources_follow_one_protocol_in_their_declared_order(bot):
+    from faqbot.answer.sources import SOURCES, AnswerSource
+
+    assert [f"{type(s).__module__}:{type(s).__name__}" for s in bot.sources] == list(SOURCES)
+    assert all(isinstance(source, AnswerSource) for source in bot.sources)
+
+
+def test_the_first_source_that_answers_wins_and_the_others_are_not_asked(bot):
+    from faqbot.core.records import Answer
+
+    class Canned:
+        timing_key = None
+
+        def answer(self, asked, retrieval):
+            if "canned" not in asked.question:
+                return None
+            return Answer(question=asked.searched, answer="A canned answer.", kind="retrieval", confidence=1.0)
+
+    bot.sources.insert(0, Canned())
+    canned = bot.ask("Hi, is there a canned answer?")
+    assert (canned.answer, canned.question, canned.kind) == (
+        "A canned answer.",
+        "Hi, is there a canned answer?",
+        "retrieval",
+    )
+    assert "rules" not in canned.timings_ms  # the numeric rules after it were not asked
+    assert bot.ask("How do you define People Unified?").kind == "retrieval"  # it passed
+
+
+def test_when_no_source_answers_the_bot_says_so(bot):
+    bot.sources.clear()
+    answer = bot.ask("How do you define People Unified?")
+    assert answer.kind == "no_answer" and answer.citations == [] and answer.related
+
+
+def test_a_no_answer_carries_the_way_to_a_person_the_door_offers(bot):
+    from faqbot.answer.handoff import Handoff
+
+    handoff = Handoff(url="https://example.com/help", label="Contact support")
+    assert bot.reply("lorem ipsum dolor sit amet", handoff=handoff).handoff == handoff
+    assert bot.reply("lorem ipsum dolor sit amet").handoff is None
+    answered = bot.reply("How do you define People Unified?", handoff=handoff)
+    assert answered.answer.kind == "retrieval" and answered.handoff is None and answered.understood is None

@@ -25,7 +25,6 @@ import pytest
 from faqbot.answer.conversation import (
     UNDERSTOOD_PREFIX,
     PreviousTurn,
-    TurnMemory,
     is_follow_up,
     resolve,
     rewrite,
@@ -175,20 +174,18 @@ def test_standalone_questions_and_first_turns_are_asked_once_as_typed():
     assert bot.asked == ["How is it licensed?", "How do customers purchase more capacity?"]
 
 
-def test_turn_memory_is_bounded_and_forgets_the_least_recently_used():
-    memory = TurnMemory(limit=2)
-    memory.remember("a", PreviousTurn("A?"))
-    memory.remember("b", PreviousTurn("B?"))
-    assert memory.recall("a") == PreviousTurn("A?")  # now the most recent
-    memory.remember("c", PreviousTurn("C?"))
-    assert (memory.recall("a"), memory.recall("b"), memory.recall("c")) == (
-        PreviousTurn("A?"),
-        None,
-        PreviousTurn("C?"),
-    )
-    assert len(memory) == 2
+def test_the_desks_memory_of_turns_is_bounded_and_forgets_the_least_recently_used():
+    from faqbot.answer.turns import ConversationDesk
+
+    desk = ConversationDesk(Settings(), memory_limit=2)
+    recall = lambda conversation_id: desk.previous_turn(None, None, conversation_id)  # noqa: E731 (no store: memory)
+    desk.remember("a", PreviousTurn("A?"))
+    desk.remember("b", PreviousTurn("B?"))
+    assert recall("a") == PreviousTurn("A?")  # now the most recent
+    desk.remember("c", PreviousTurn("C?"))
+    assert (recall("a"), recall("b"), recall("c")) == (PreviousTurn("A?"), None, PreviousTurn("C?"))
     with pytest.raises(ValueError, match="0"):
-        TurnMemory(limit=0)
+        ConversationDesk(Settings(), memory_limit=0)
 
 
 @pytest.mark.slow

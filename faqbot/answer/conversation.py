@@ -39,9 +39,7 @@ and `Resolution.answer.answer` starts with the line `Understood as: <merged ques
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 from typing import TYPE_CHECKING
 
 from faqbot.core.text import STOP_WORDS, content_terms, tokens
@@ -54,7 +52,6 @@ __all__ = [
     "UNDERSTOOD_PREFIX",
     "PreviousTurn",
     "Resolution",
-    "TurnMemory",
     "is_follow_up",
     "resolve",
     "rewrite",
@@ -417,40 +414,3 @@ def resolve(bot: FAQBot, question: str, previous: PreviousTurn | None, *, top_k:
         return Resolution(as_typed)
     text = f"{UNDERSTOOD_PREFIX}{merged}\n\n{answer.answer}"
     return Resolution(answer.model_copy(update={"question": question, "answer": text}), understood=merged)
-
-
-class TurnMemory:
-    """The last turn of the most recent conversations, in this process: the fallback when
-    the store (shared by replicas) fails. Bounded: the least recently used are forgotten.
-
-        >>> memory = TurnMemory(limit=2)
-        >>> memory.remember("c1", PreviousTurn("How much is it?"))
-        >>> memory.recall("c1")
-        PreviousTurn(question='How much is it?', passage_question=None)
-    """
-
-    def __init__(self, limit: int = 10_000) -> None:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, got {limit!r}")
-        self.limit = limit
-        self._turns: OrderedDict[str, PreviousTurn] = OrderedDict()
-        self._lock = Lock()
-
-    def remember(self, conversation_id: str, turn: PreviousTurn) -> None:
-        """Keep `turn` as the last turn of `conversation_id`."""
-        with self._lock:
-            self._turns[conversation_id] = turn
-            self._turns.move_to_end(conversation_id)
-            while len(self._turns) > self.limit:
-                self._turns.popitem(last=False)
-
-    def recall(self, conversation_id: str) -> PreviousTurn | None:
-        """The last turn kept for `conversation_id`, or None."""
-        with self._lock:
-            turn = self._turns.get(conversation_id)
-            if turn is not None:
-                self._turns.move_to_end(conversation_id)
-            return turn
-
-    def __len__(self) -> int:
-        return len(self._turns)

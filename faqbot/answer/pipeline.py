@@ -1,6 +1,6 @@
-"""FAQBot: the one entry point. Validates the question, runs the numeric rules
-and retrieval, decides between an answer and an honest "I don't know", and
-composes the `Answer` record with its citations.
+"""FAQBot: the one entry point. Validates the question, asks its answer sources in their
+declared order (faqbot/answer/sources/: follow-ups, numeric rules, retrieval...), and
+decides between the first answer and an honest "I don't know", with its citations.
 
     >>> from bot import FAQBot
     >>> bot = FAQBot.load("index")                       # doctest: +SKIP
@@ -13,19 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from cachetools import LRUCache
 
-from faqbot.answer.rules import RuleEngine
-from faqbot.core.cache import LRUCache
+from faqbot.answer.sources import SOURCES, AnswerSource, Asked, Reply, load_sources
 from faqbot.core.config import Settings
 from faqbot.core.errors import InvalidQuestion
 from faqbot.core.records import Answer, Citation, RelatedQuestion
 from faqbot.search.embed import Embedder, MicroBatchingEmbedder, load_embedder
 from faqbot.search.index import Index, Progress, ensure_index
 from faqbot.search.retrieve import Hit, Retrieval, Retriever, stem_terms
+
+if TYPE_CHECKING:
+    from faqbot.answer.conversation import PreviousTurn
+    from faqbot.answer.handoff import Handoff
 
 # How many hits to look at for citations, related questions and suggestions.
 SEARCH_DEPTH = 10
@@ -75,16 +82,21 @@ def strip_pleasantries(question: str) -> str:
 
 
 class FAQBot:
-    """Answers questions about one loaded index of FAQ passages."""
+    """Answers questions about one loaded index of FAQ passages, asking `sources` in order."""
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder, cache_size=self.settings.cache_size)
-        # Answers depend on the question, top_k and today's date; a new index means a new FAQBot.
-        self._answers: LRUCache[tuple[str, int, dt.date], tuple[Answer, Retrieval]] = LRUCache(self.settings.cache_size)
-        self.rules = RuleEngine(self.retriever, today=self.settings.today_or_now)
+        # Answers depend on what was asked (with its conversation and door) and today's date;
+        # a new index means a new FAQBot. Size 0 turns the cache off.
+        size = self.settings.cache_size
+        self._answers: LRUCache[tuple[Asked, dt.date], tuple[Reply, Retrieval]] | None = (
+            LRUCache(maxsize=size) if size else None
+        )
+        self._answers_lock = threading.Lock()
+        self.sources: list[AnswerSource] = [source(self) for source in load_sources(SOURCES)]
 
     @classmethod
     def load(
@@ -128,53 +140,76 @@ class FAQBot:
 
     def ask_traced(self, question: str, top_k: int = 3) -> tuple[Answer, Retrieval]:
         """`ask`, also returning the retrieval behind the answer (for evaluation and debugging)."""
+        reply, retrieval = self._reply(question, top_k)
+        return reply.answer, retrieval
+
+    def reply(
+        self,
+        question: str,
+        *,
+        top_k: int = 3,
+        previous: PreviousTurn | None = None,
+        handoff: Handoff | None = None,
+    ) -> Reply:
+        """Answer one question of a conversation: `previous` is its previous turn (a follow-up
+        is read against it) and `handoff` the way to a person the door offers (a no-answer
+        carries it). The reply says how the question was understood, when it was reinterpreted."""
+        return self._reply(question, top_k, previous, handoff)[0]
+
+    def _reply(
+        self, question: str, top_k: int, previous: PreviousTurn | None = None, handoff: Handoff | None = None
+    ) -> tuple[Reply, Retrieval]:
         started = time.perf_counter()
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 10:
             raise InvalidQuestion(f"top_k must be an integer from 1 to 10, got {top_k!r}")
         cleaned = self.validate(question)
-        key = (cleaned, top_k, self.settings.today_or_now())
-        cached = self._answers.get(key)
+        asked = Asked(cleaned, strip_pleasantries(cleaned), top_k, previous, handoff)
+        key = (asked, self.settings.today_or_now())
+        cached = self._cached(key)
         if cached is not None:
-            answer, retrieval = cached
+            reply, retrieval = cached
             elapsed = round((time.perf_counter() - started) * 1000, 3)
-            return answer.model_copy(update={"timings_ms": {"cache_hit": elapsed, "total": elapsed}}), retrieval
-        searched = strip_pleasantries(cleaned)
-        retrieval = self.retriever.search(searched, k=max(SEARCH_DEPTH, top_k))
-        ruled = time.perf_counter()
-        answer = self.rules.answer(searched, retrieval, min_confidence=self.settings.no_answer_threshold)
-        rules_ms = (time.perf_counter() - ruled) * 1000
-        if answer is None:
-            answer = self._compose(searched, retrieval, top_k)
-        else:
-            cited = {c.passage_id for c in answer.citations}
-            exclude = {hit.passage_index for hit in retrieval.hits if hit.passage.passage_id in cited}
-            answer = answer.model_copy(update={"related": self.related(retrieval, exclude=exclude)})
+            answer = reply.answer.model_copy(update={"timings_ms": {"cache_hit": elapsed, "total": elapsed}})
+            return replace(reply, answer=answer), retrieval
+        retrieval = self.retriever.search(asked.searched, k=max(SEARCH_DEPTH, top_k))
+        reply, source_ms = self._ask_sources(asked, retrieval)
+        answer = reply.answer
         timings = {
+            **answer.timings_ms,  # an answer the bot gave when a source asked it again
             **{name: round(ms, 3) for name, ms in retrieval.timings_ms.items()},
-            "rules": round(rules_ms, 3),
+            **{name: round(ms, 3) for name, ms in source_ms.items()},
             "total": round((time.perf_counter() - started) * 1000, 3),
         }
         answer = answer.model_copy(update={"question": cleaned, "timings_ms": timings})
-        self._answers.put(key, (answer, retrieval))
-        return answer, retrieval
+        # The bot decides: a no-answer carries the way to a person, when the door offers one.
+        reply = Reply(answer, reply.understood, handoff if answer.kind == "no_answer" else None)
+        self._remember(key, (reply, retrieval))
+        return reply, retrieval
+
+    def _ask_sources(self, asked: Asked, retrieval: Retrieval) -> tuple[Reply, dict[str, float]]:
+        """The first source's answer, in order, or the no-answer; and the sources' timings."""
+        timings: dict[str, float] = {}
+        for source in self.sources:
+            started = time.perf_counter()
+            result = source.answer(asked, retrieval)
+            if source.timing_key is not None:
+                timings[source.timing_key] = (time.perf_counter() - started) * 1000
+            if result is not None:
+                return (result if isinstance(result, Reply) else Reply(result)), timings
+        return Reply(self.no_answer(asked.searched, retrieval)), timings
+
+    def _cached(self, key: tuple[Asked, dt.date]) -> tuple[Reply, Retrieval] | None:
+        if self._answers is None:
+            return None
+        with self._answers_lock:
+            return self._answers.get(key)
+
+    def _remember(self, key: tuple[Asked, dt.date], value: tuple[Reply, Retrieval]) -> None:
+        if self._answers is not None:
+            with self._answers_lock:
+                self._answers[key] = value
 
     # ------------------------------------------------------------------ composing
-
-    def _compose(self, question: str, retrieval: Retrieval, top_k: int) -> Answer:
-        if not retrieval.hits or retrieval.confidence < self.settings.no_answer_threshold:
-            return self.no_answer(question, retrieval)
-        # The top_k best-ranked passages, the answer's source first, each with its score.
-        top = retrieval.hits[0]
-        cited = retrieval.hits[:top_k]
-        citations = [self.cite(hit, retrieval.query_vector, question) for hit in cited]
-        return Answer(
-            question=question,
-            answer=top.passage.answer_markdown,
-            kind="retrieval",
-            confidence=round(retrieval.confidence, 4),
-            citations=citations,
-            related=self.related(retrieval, exclude={hit.passage_index for hit in cited}),
-        )
 
     def no_answer(self, question: str, retrieval: Retrieval, message: str = NO_ANSWER_MESSAGE) -> Answer:
         """The honest answer: say so, and offer the nearest questions the FAQ does answer."""

@@ -6,23 +6,25 @@
     'How much is it for existing customers?'
 
 One turn: the previous turn of the conversation is read from the store (so a follow-up
-may land on any replica), or from this process's bounded memory when the store fails;
-the question is resolved against it (faqbot/answer/conversation.py); a way to a person
-(faqbot/answer/handoff.py) is attached to a no-answer when `settings.handoff_url` is set, and
-is the answer to a request for a person; and the answer is logged with its conversation id, the
-question as understood and whether a handoff was offered.
+may land on any replica), or from this process's bounded memory when the store fails; the
+bot answers the question with it (`FAQBot.reply`: its answer sources read a follow-up against
+the previous turn, and a no-answer carries the way to a person when `settings.handoff_url` is
+set); the turn is remembered; and the answer is logged with its conversation id, the question
+as understood and whether a handoff was offered.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from faqbot.answer.conversation import PreviousTurn, Resolution, TurnMemory, resolve
-from faqbot.answer.handoff import Handoff, asks_for_person, handoff_of
-from faqbot.core.records import RelatedQuestion
+from cachetools import LRUCache
+
+from faqbot.answer.conversation import PreviousTurn
+from faqbot.answer.handoff import Handoff, handoff_of
 from faqbot.store import AnswerStore, StoreError, log_answer, warn_store_failure
 
 if TYPE_CHECKING:
@@ -30,10 +32,6 @@ if TYPE_CHECKING:
     from faqbot.core.records import Answer
 
 __all__ = ["ConversationDesk", "Turn", "new_conversation_id"]
-
-PERSON_MESSAGE = "You can reach a person here: {label}."
-"""The answer to a request for a person, when a handoff is set (kind `no_answer`: the FAQ
-does not answer it; the closest passages are offered as suggestions)."""
 
 
 def new_conversation_id() -> str:
@@ -55,11 +53,14 @@ class Turn:
 
 class ConversationDesk:
     """Asks questions in conversations and logs them; one per app (it holds the fallback
-    memory of recent turns, `memory_limit` conversations)."""
+    memory of recent turns: the last turn of the `memory_limit` most recent conversations)."""
 
     def __init__(self, settings: object, *, memory_limit: int = 10_000) -> None:
+        if memory_limit < 1:
+            raise ValueError(f"memory_limit must be at least 1, got {memory_limit!r}")
         self.handoff = handoff_of(settings)
-        self.memory = TurnMemory(memory_limit)
+        self._memory: LRUCache[str, PreviousTurn] = LRUCache(maxsize=memory_limit)
+        self._memory_lock = threading.Lock()
 
     def previous_turn(self, bot: FAQBot, store: AnswerStore | None, conversation_id: str) -> PreviousTurn | None:
         """The last turn of the conversation: from the store, else from this process's memory."""
@@ -73,7 +74,14 @@ class ConversationDesk:
                     question = logged.understood or logged.question
                     answered = logged.kind != "no_answer"
                     return PreviousTurn(question, _passage_question(bot, logged.top_passage_id) if answered else None)
-        return self.memory.recall(conversation_id)
+        with self._memory_lock:
+            return self._memory.get(conversation_id)
+
+    def remember(self, conversation_id: str, turn: PreviousTurn) -> None:
+        """Keep `turn` in this process as the last turn of `conversation_id` (the least
+        recently used conversation is forgotten first)."""
+        with self._memory_lock:
+            self._memory[conversation_id] = turn
 
     def ask(
         self,
@@ -93,42 +101,21 @@ class ConversationDesk:
             conversation_id = new_conversation_id()
         else:
             previous = self.previous_turn(bot, store, conversation_id)
-        resolution = resolve(bot, question, previous, top_k=top_k)
-        answer, handoff = self._with_handoff(question, resolution)
+        reply = bot.reply(question, top_k=top_k, previous=previous, handoff=self.handoff)
+        answer = reply.answer
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         top = answer.citations[0] if answer.citations and answer.kind != "no_answer" else None
-        self.memory.remember(conversation_id, PreviousTurn(resolution.question, top.question if top else None))
+        self.remember(conversation_id, PreviousTurn(reply.question, top.question if top else None))
         answer_id = log_answer(
             store,
             answer,
             latency_ms=latency_ms,
             channel=channel,
             conversation_id=conversation_id,
-            understood=resolution.understood,
-            handoff=handoff is not None,
+            understood=reply.understood,
+            handoff=reply.handoff is not None,
         )
-        return Turn(answer, conversation_id, resolution.understood, answer_id, handoff)
-
-    def _with_handoff(self, question: str, resolution: Resolution) -> tuple[Answer, Handoff | None]:
-        answer = resolution.answer
-        if self.handoff is None:
-            return answer, None
-        if asks_for_person(question):
-            # The visitor asked for a person: the way to one is the answer. Passages that merely
-            # share words with the request ("people", "contact") are offered as suggestions only.
-            suggestions = answer.related
-            if answer.kind != "no_answer":
-                suggestions = [
-                    RelatedQuestion(passage_id=c.passage_id, question=c.question)
-                    for c in answer.citations
-                    if c.question
-                ]
-            text = PERSON_MESSAGE.format(label=self.handoff.label)
-            update = {"answer": text, "kind": "no_answer", "citations": [], "rule": None, "related": suggestions}
-            return answer.model_copy(update=update), self.handoff
-        if answer.kind == "no_answer":
-            return answer, self.handoff
-        return answer, None
+        return Turn(answer, conversation_id, reply.understood, answer_id, reply.handoff)
 
 
 def _passage_question(bot: FAQBot, passage_id: str | None) -> str | None:
