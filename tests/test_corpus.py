@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import logging
 import re
 from pathlib import Path
@@ -631,3 +633,9 @@ def test_a_document_named_in_capitals_is_still_a_document(tmp_path):
     write(tmp_path, "ATTRIBUTION.md", "## Is this indexed?\n\nNo.\n")
     corpus = load_corpus(tmp_path)
     assert [d.source for d in corpus.documents] == ["FAQ.md"]
+
+
+@pytest.mark.parametrize("name", ["corpus", "folder", "markdown", "mslearn", "passages", "crossref"])
+def test_ingest_module_doctests_pass(name: str) -> None:
+    module = importlib.import_module(f"faqbot.ingest.{name}")
+    assert doctest.testmod(module).failed == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import json
 
 import pytest
@@ -152,3 +154,22 @@ def test_eval_cv_rejects_a_malformed_group(tmp_path, capsys):
     )
     assert code == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+EVALUATE_MODULES = ["evaluation", "questions", "metrics", "sweep", "baseline", "render", "plots"]
+
+
+@pytest.mark.parametrize("name", EVALUATE_MODULES)
+def test_evaluate_module_doctests_pass(name: str) -> None:
+    module = importlib.import_module(f"faqbot.evaluate.{name}")
+    assert doctest.testmod(module).failed == 0
+
+
+def test_evaluation_still_offers_every_name_it_exported() -> None:
+    """The CLI, crossval, scripts and tests import these from faqbot.evaluate.evaluation."""
+    evaluation = importlib.import_module("faqbot.evaluate.evaluation")
+    wanted = {"EvalItem", "EvalFileError", "ItemResult", "Report", "evaluate", "read_eval_file", "summarize"}
+    wanted |= {"compare", "load_baseline", "markdown_table", "write_report", "confusions", "recall_at_k"}
+    wanted |= {"threshold_sweep", "passage_keys", "OUT_OF_DOMAIN", "TABLE_COLUMNS", "_key", "_dash"}
+    assert wanted <= set(evaluation.__all__)
+    assert all(getattr(evaluation, name) is not None for name in evaluation.__all__)

@@ -5,6 +5,8 @@ generated sentences (hypothesis)."""
 from __future__ import annotations
 
 import datetime as dt
+import doctest
+import importlib
 import re
 from pathlib import Path
 
@@ -542,3 +544,9 @@ def test_generated_sentences_give_back_exactly_their_figures(
         assert sentence[fact.start : fact.end] == fact.text
         assert fact.text in fact.clause
         assert fact.passage_id == "gen#q"
+
+
+@pytest.mark.parametrize("name", ["facts", "figures", "dates", "money", "quantities", "clauses"])
+def test_facts_module_doctests_pass(name: str) -> None:
+    module = importlib.import_module(f"faqbot.ingest.{name}")
+    assert doctest.testmod(module).failed == 0
