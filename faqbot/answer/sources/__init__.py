@@ -13,6 +13,7 @@ from faqbot.answer.sources.base import AnswerSource, Asked, Reply, SourceFactory
 __all__ = ["SOURCES", "AnswerSource", "Asked", "Reply", "SourceFactory", "load_sources"]
 
 SOURCES: tuple[str, ...] = (
+    "faqbot.answer.sources.handoff:PersonRequest",  # a request for a person: the way to one
     "faqbot.answer.sources.followup:FollowUp",  # a follow-up, read against the previous turn
     "faqbot.answer.sources.numeric:NumericRules",  # a figure from the corpus's facts, arithmetic shown
     "faqbot.answer.sources.retrieval:RetrievedPassage",  # the passage retrieval trusts
