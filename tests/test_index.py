@@ -16,6 +16,8 @@ import pytest
 from faqbot.core.errors import IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
 from faqbot.search.index import (
     POINTER_FILE,
+    VIEWS,
+    Manifest,
     build_index,
     build_needed,
     changed_corpus_files,
@@ -58,6 +60,51 @@ def test_manifest_describes_the_build(settings, fake_embedder):
     assert manifest["built_at"].endswith("+00:00")
     # The missing footer include is reported, not fatal.
     assert any("footer-banner" in w for d in manifest["documents"] for w in d["warnings"])
+
+
+def test_the_manifest_is_a_typed_record_with_the_file_format_unchanged(settings, fake_embedder):
+    folder = build_index(settings, fake_embedder)
+    manifest = read_manifest(settings.index_dir)
+    assert isinstance(manifest, Manifest)
+    assert manifest.counts.passages == 20 and manifest.views == VIEWS and manifest.encoder is None
+    assert manifest.corpus_dir == str(settings.corpus_dir.resolve())
+    # The file outside tools read: these keys, in this order, indented by 2.
+    text = (folder / "manifest.json").read_text()
+    assert list(json.loads(text)) == [
+        "format_version",
+        "model",
+        "dimension",
+        "encoder",
+        "corpus_dir",
+        "corpus_files",
+        "documents",
+        "problems",
+        "metric",
+        "views",
+        "faiss_index",
+        "counts",
+        "versions",
+        "built_at",
+        "build_seconds",
+    ]
+    assert list(json.loads(text)["documents"][0]) == ["source", "title", "passages", "warnings"]
+    assert manifest.to_json() == text
+    # Dict-style reading still works for code written against the plain dict.
+    assert manifest["counts"]["passages"] == 20 and manifest.get("no-such-key", "x") == "x"
+    with pytest.raises(KeyError):
+        manifest["no-such-key"]
+
+
+def test_a_manifest_keeps_keys_it_does_not_know_and_refuses_a_malformed_one(settings, fake_embedder):
+    folder = build_index(settings, fake_embedder)
+    raw = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**raw, "written_by": "a newer faqbot"}, indent=2) + "\n")
+    manifest = read_manifest(settings.index_dir)
+    assert manifest["written_by"] == "a newer faqbot"
+    assert json.loads(manifest.to_json())["written_by"] == "a newer faqbot"
+    (folder / "manifest.json").write_text(json.dumps({**raw, "dimension": "wide"}))
+    with pytest.raises(IndexCorrupt, match="manifest.json"):
+        read_manifest(settings.index_dir)
 
 
 def test_no_pickle_files_are_written(settings, fake_embedder):

@@ -24,6 +24,7 @@ from faqbot.search.embed import (
     model_fingerprint,
 )
 from faqbot.search.index import check_model
+from faqbot.search.manifest import EncoderInfo, Manifest
 from faqbot.search.onnx_export import ExportRefused, passage_texts
 
 from .conftest import DEV_SET, REPO, SHIPPED_CORPUS
@@ -66,10 +67,10 @@ def test_the_fingerprint_follows_the_weights(tmp_path):
 
 
 def test_an_index_built_by_other_weights_is_refused():
-    manifest = {"model": "m", "encoder": {"backend": "torch", "model_sha256": "a" * 64}}
+    manifest = Manifest(model="m", dimension=384, encoder=EncoderInfo(backend="torch", model_sha256="a" * 64))
     check_model(manifest, "m", "a" * 64)  # same weights, any backend
     check_model(manifest, "m", None)  # nothing to compare
-    check_model({"model": "m"}, "m", "b" * 64)  # an index from before the encoder was recorded
+    check_model(Manifest(model="m", dimension=384), "m", "b" * 64)  # from before the encoder was recorded
     with pytest.raises(IndexModelMismatch, match="other weights"):
         check_model(manifest, "m", "b" * 64)
 
@@ -211,7 +212,7 @@ print(json.dumps({
     "modules": sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules),
     "backend": bot.embedder.backend,
     "kind": answer.kind,
-    "encoder": bot.index.manifest["encoder"],
+    "encoder": bot.index.manifest.encoder.model_dump(),
 }))
 """
 

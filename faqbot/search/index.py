@@ -6,6 +6,7 @@ Layout of `INDEX_DIR` (default `index/`):
       CURRENT                 name of the build folder in use (replaced atomically)
       build-20261128T061500-ab12cd/
         manifest.json         model, dimension, metric, views, corpus file hashes, versions, time
+                              (the typed `Manifest`, see manifest.py)
         passages.jsonl        one Passage per line
         sentences.jsonl       {"passage": i, "text": ...} per answer sentence
         sentences.npy         their vectors (float32, no pickle)
@@ -21,39 +22,76 @@ Vectors are normalized, so inner product = cosine similarity.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
 import os
-import platform
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 
-from faqbot import __version__
 from faqbot.core.config import Settings
-from faqbot.core.errors import IndexCorpusMismatch, IndexCorrupt, IndexMissing, IndexModelMismatch, IndexStale
+from faqbot.core.errors import IndexCorrupt, IndexMissing, IndexStale
 from faqbot.core.records import Passage
 from faqbot.core.text import split_sentences
-from faqbot.ingest.corpus import corpus_file_hashes, load_corpus
+from faqbot.ingest.corpus import Corpus, corpus_file_hashes, load_corpus
 from faqbot.ingest.facts import Fact, extract_facts
+from faqbot.search._files import fsync_tree, publish, read_lines, remove_old_builds, versions, write_jsonl
 from faqbot.search.embed import Embedder
+from faqbot.search.manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    METRIC,
+    POINTER_FILE,
+    DocumentSummary,
+    EncoderInfo,
+    Manifest,
+    changed_corpus_files,
+    check_fresh,
+    check_model,
+    corpus_of_index,
+    read_manifest,
+    resolve_build,
+)
+
+__all__ = [
+    "ALL_VIEWS",
+    "APPROXIMATE_FROM",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "POINTER_FILE",
+    "VIEWS",
+    "Index",
+    "Manifest",
+    "Progress",
+    "Sentence",
+    "build_index",
+    "build_needed",
+    "changed_corpus_files",
+    "check_fresh",
+    "check_model",
+    "corpus_of_index",
+    "ensure_index",
+    "load_index",
+    "make_faiss_index",
+    "read_manifest",
+    "resolve_build",
+    "view_texts",
+    "write_build",
+]
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 # Exact search costs about 0.09 ms per 1,000 passages per query here (0.87 ms at
 # 10,000: benchmarks/bench.py scale); HNSW stays near 0.1-0.2 ms at any size.
 APPROXIMATE_FROM = 5_000
-POINTER_FILE = "CURRENT"
-MANIFEST = "manifest.json"
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while building, e.g. to draw a bar."""
@@ -91,7 +129,7 @@ class Index:
     """A loaded index: passages, their view vectors, answer sentences and facts."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
     passages: list[Passage]
     view_vectors: dict[str, np.ndarray]
     view_indexes: dict[str, faiss.Index]
@@ -107,7 +145,8 @@ class Index:
 
     @property
     def model(self) -> str:
-        return self.manifest["model"]
+        """The embedding model the index was built with."""
+        return self.manifest.model
 
     def sentence_rows(self, passage_index: int) -> range:
         """The rows of one passage's sentences in `sentences` / `sentence_vectors`."""
@@ -158,19 +197,38 @@ def build_index(
     passages = list(corpus.passages)
     for problem in corpus.problems:
         log.warning("corpus: %s", problem)
-
-    texts_by_view: dict[str, list[str]] = {view: [] for view in views}
-    for passage in passages:
-        texts = view_texts(passage)
-        for view in views:
-            texts_by_view[view].append(texts[view])
     sentences = [
         Sentence(passage=i, text=text)
         for i, passage in enumerate(passages)
         for text in split_sentences(passage.answer_text)
     ]
     facts = extract_facts(passages)
+    view_vectors, sentence_vectors = _embed(embedder, passages, sentences, views, report)
+    return write_build(
+        Path(settings.index_dir),
+        passages=passages,
+        view_vectors=view_vectors,
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        facts=facts,
+        manifest=_describe(embedder, corpus, corpus_dir, hashes),
+        started=started,
+    )
 
+
+def _embed(
+    embedder: Embedder,
+    passages: list[Passage],
+    sentences: list[Sentence],
+    views: tuple[str, ...],
+    report: Progress,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The vectors of each view of the passages, and of the answer sentences."""
+    texts_by_view: dict[str, list[str]] = {view: [] for view in views}
+    for passage in passages:
+        texts = view_texts(passage)
+        for view in views:
+            texts_by_view[view].append(texts[view])
     total = len(passages) * len(views) + len(sentences)
     done = 0
     view_vectors: dict[str, np.ndarray] = {}
@@ -179,28 +237,24 @@ def build_index(
         done += len(passages)
     sentence_vectors = _encode_in_batches(embedder, [s.text for s in sentences], report, done, total)
     report("embedding", total, total)
+    return view_vectors, sentence_vectors
 
-    return write_build(
-        Path(settings.index_dir),
-        passages=passages,
-        view_vectors=view_vectors,
-        sentences=sentences,
-        sentence_vectors=sentence_vectors,
-        facts=facts,
-        manifest={
-            "model": embedder.name,
-            "dimension": embedder.dimension,
-            # Which encoder made the vectors: backend, file, and the model's content hash.
-            "encoder": getattr(embedder, "encoder", None),
-            "corpus_dir": str(corpus_dir.resolve()),
-            "corpus_files": hashes,
-            "documents": [
-                {"source": d.source, "title": d.title, "passages": len(d.passages), "warnings": list(d.warnings)}
-                for d in corpus.documents
-            ],
-            "problems": list(corpus.problems),
-        },
-        started=started,
+
+def _describe(embedder: Embedder, corpus: Corpus, corpus_dir: Path, hashes: dict[str, str]) -> Manifest:
+    """What the builder knows of a build: the encoder and the corpus (write_build adds the rest)."""
+    encoder = getattr(embedder, "encoder", None)
+    return Manifest(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        # Which encoder made the vectors: backend, file, and the model's content hash.
+        encoder=EncoderInfo.model_validate(encoder) if encoder is not None else None,
+        corpus_dir=str(corpus_dir.resolve()),
+        corpus_files=hashes,
+        documents=tuple(
+            DocumentSummary(source=d.source, title=d.title, passages=len(d.passages), warnings=tuple(d.warnings))
+            for d in corpus.documents
+        ),
+        problems=tuple(corpus.problems),
     )
 
 
@@ -209,12 +263,14 @@ def make_faiss_index(vectors: np.ndarray) -> faiss.Index:
     APPROXIMATE_FROM vectors, where exact search stops being flat in cost (measured:
     benchmarks/bench.py scale). Candidates are re-scored exactly either way."""
     dimension = vectors.shape[1]
+    index: faiss.Index
     if len(vectors) < APPROXIMATE_FROM:
         index = faiss.IndexFlatIP(dimension)
     else:
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 96
+        approximate = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        approximate.hnsw.efConstruction = 80
+        approximate.hnsw.efSearch = 96
+        index = approximate
     index.add(vectors)
     return index
 
@@ -227,47 +283,50 @@ def write_build(
     sentences: list[Sentence],
     sentence_vectors: np.ndarray,
     facts: list[Fact],
-    manifest: dict,
+    manifest: Manifest | Mapping[str, Any],
     started: float | None = None,
 ) -> Path:
-    """Write a complete build folder and publish it (the one writer of index folders)."""
+    """Write a complete build folder and publish it (the one writer of index folders).
+
+    `manifest` says what the caller knows (at least `model` and `dimension`); the
+    views, counts, versions and times are added here."""
     index_dir.mkdir(parents=True, exist_ok=True)
     build_id = f"build-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     staging = index_dir / f".{build_id}.tmp"
     staging.mkdir()
     try:
-        _write_jsonl(staging / "passages.jsonl", (p.model_dump(mode="json") for p in passages))
-        _write_jsonl(
-            staging / "sentences.jsonl",
-            ({"passage": s.passage, "text": s.text} for s in sentences),
-        )
+        write_jsonl(staging / "passages.jsonl", (p.model_dump(mode="json") for p in passages))
+        write_jsonl(staging / "sentences.jsonl", ({"passage": s.passage, "text": s.text} for s in sentences))
         np.save(staging / "sentences.npy", sentence_vectors, allow_pickle=False)
         kinds = set()
         for view, vectors in view_vectors.items():
             index = make_faiss_index(vectors)
             kinds.add(type(index).__name__)
             faiss.write_index(index, str(staging / f"view-{view}.faiss"))
-        _write_jsonl(staging / "facts.jsonl", (f.model_dump(mode="json") for f in facts))
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            **manifest,
-            "metric": "inner_product (normalized vectors: cosine)",
-            "views": list(view_vectors),
-            "faiss_index": ", ".join(sorted(kinds)) or "IndexFlatIP",
-            "counts": {"passages": len(passages), "sentences": len(sentences), "facts": len(facts)},
-            "versions": _versions(),
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "build_seconds": round(time.perf_counter() - started, 3) if started else None,
-        }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _fsync_tree(staging)
+        write_jsonl(staging / "facts.jsonl", (f.model_dump(mode="json") for f in facts))
+        described = manifest.model_dump(exclude_unset=True) if isinstance(manifest, Manifest) else dict(manifest)
+        complete = Manifest.model_validate(
+            {
+                "format_version": FORMAT_VERSION,
+                **described,
+                "metric": METRIC,
+                "views": list(view_vectors),
+                "faiss_index": ", ".join(sorted(kinds)) or "IndexFlatIP",
+                "counts": {"passages": len(passages), "sentences": len(sentences), "facts": len(facts)},
+                "versions": versions(),
+                "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "build_seconds": round(time.perf_counter() - started, 3) if started else None,
+            }
+        )
+        (staging / MANIFEST).write_text(complete.to_json(), encoding="utf-8")
+        fsync_tree(staging)
         final = index_dir / build_id
         os.replace(staging, final)
-        _publish(index_dir, build_id)
+        publish(index_dir, build_id)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _remove_old_builds(index_dir, keep=build_id)
+    remove_old_builds(index_dir, keep=build_id)
     return final
 
 
@@ -283,126 +342,7 @@ def _encode_in_batches(
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
-def _publish(index_dir: Path, build_id: str) -> None:
-    """Point CURRENT at the new build: write a temp file, then rename over (atomic on POSIX)."""
-    pointer = index_dir / POINTER_FILE
-    temporary = index_dir / f".{POINTER_FILE}.{build_id}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(build_id + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, pointer)
-    _fsync_dir(index_dir)
-
-
-def _remove_old_builds(index_dir: Path, keep: str) -> None:
-    """Delete superseded builds and staging folders left by killed builds (older than an hour)."""
-    now = time.time()
-    for child in index_dir.iterdir():
-        if child.name == keep or not child.is_dir():
-            continue
-        is_old_build = child.name.startswith("build-")
-        is_dead_staging = child.name.startswith(".build-") and now - child.stat().st_mtime > 3600
-        if is_old_build or is_dead_staging:
-            shutil.rmtree(child, ignore_errors=True)
-
-
-def _write_jsonl(path: Path, rows) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"faqbot": __version__, "python": platform.python_version()}
-    packages = ("sentence-transformers", "torch", "onnxruntime", "tokenizers", "faiss-cpu", "numpy", "bm25s")
-    for package in (*packages, "markdown-it-py"):
-        with contextlib.suppress(PackageNotFoundError):
-            found[package] = version(package)
-    return found
-
-
 # --------------------------------------------------------------------------- load
-
-
-def resolve_build(index_dir: Path) -> Path:
-    """The build folder in use: `index_dir` itself if it holds a manifest, else the one CURRENT names."""
-    index_dir = Path(index_dir)
-    if (index_dir / MANIFEST).is_file():
-        return index_dir
-    pointer = index_dir / POINTER_FILE
-    if not pointer.is_file():
-        raise IndexMissing(f"no index in {index_dir}/: build it with `faqbot index`")
-    build = index_dir / pointer.read_text(encoding="utf-8").strip()
-    if not (build / MANIFEST).is_file():
-        raise IndexCorrupt(f"{pointer} names {build.name}, which has no {MANIFEST}: rebuild with `faqbot index`")
-    return build
-
-
-def read_manifest(index_dir: Path) -> dict:
-    """The manifest of the build in use (IndexMissing / IndexCorrupt when there is none)."""
-    build = resolve_build(index_dir)
-    try:
-        manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise IndexCorrupt(f"cannot read {build / MANIFEST}: {error}") from error
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexCorrupt(
-            f"{build} has index format {manifest.get('format_version')!r}, this faqbot reads "
-            f"{FORMAT_VERSION}: rebuild with `faqbot index`"
-        )
-    return manifest
-
-
-def check_model(manifest: dict, model: str, model_sha256: str | None = None) -> None:
-    """Refuse an index built with another embedding model: its vectors would be meaningless.
-
-    With `model_sha256` (the loaded model's content hash), also refuse an index built by
-    other weights under the same name (e.g. an upgraded model package). Either backend
-    may load an index built by the other: their vectors agree (checked at export).
-    """
-    if manifest.get("model") != model:
-        raise IndexModelMismatch(
-            f"the index was built with model {manifest.get('model')!r} but the bot is set to use "
-            f"{model!r}; rebuild it with `faqbot index` or set FAQBOT_MODEL={manifest.get('model')}"
-        )
-    built_with = (manifest.get("encoder") or {}).get("model_sha256")
-    if model_sha256 and built_with and built_with != model_sha256:
-        raise IndexModelMismatch(
-            f"the index was built with other weights of {model!r} (content hash {built_with[:12]}, "
-            f"the model loaded now is {model_sha256[:12]}); rebuild it with `faqbot index`"
-        )
-
-
-def changed_corpus_files(manifest: dict, corpus_dir: Path) -> list[str]:
-    """The corpus files added, removed or edited since the build (by content hash)."""
-    built = manifest.get("corpus_files", {})
-    now = corpus_file_hashes(Path(corpus_dir))
-    return sorted(name for name in set(built) | set(now) if built.get(name) != now.get(name))
-
-
-def check_fresh(manifest: dict, corpus_dir: Path) -> None:
-    """Raise IndexStale when the corpus changed since the build."""
-    changed = changed_corpus_files(manifest, corpus_dir)
-    if changed:
-        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        raise IndexStale(f"the corpus changed since the index was built ({shown}): rebuild with `faqbot index`")
 
 
 def load_index(index_dir: Path, *, model: str | None = None, model_sha256: str | None = None) -> Index:
@@ -412,11 +352,11 @@ def load_index(index_dir: Path, *, model: str | None = None, model_sha256: str |
     if model is not None:
         check_model(manifest, model, model_sha256)
     try:
-        passages = [Passage.model_validate_json(line) for line in _read_lines(build / "passages.jsonl")]
-        sentences = [Sentence(**json.loads(line)) for line in _read_lines(build / "sentences.jsonl")]
+        passages = [Passage.model_validate_json(line) for line in read_lines(build / "passages.jsonl")]
+        sentences = [Sentence(**json.loads(line)) for line in read_lines(build / "sentences.jsonl")]
         sentence_vectors = np.load(build / "sentences.npy", allow_pickle=False)
-        view_indexes = {view: faiss.read_index(str(build / f"view-{view}.faiss")) for view in manifest["views"]}
-        facts = [Fact.model_validate_json(line) for line in _read_lines(build / "facts.jsonl")]
+        view_indexes = {view: faiss.read_index(str(build / f"view-{view}.faiss")) for view in manifest.views}
+        facts = [Fact.model_validate_json(line) for line in read_lines(build / "facts.jsonl")]
     except (OSError, ValueError, KeyError, RuntimeError) as error:
         raise IndexCorrupt(f"cannot read the index in {build}: {error}") from error
     view_vectors = {view: index.reconstruct_n(0, index.ntotal) for view, index in view_indexes.items()}
@@ -435,34 +375,6 @@ def load_index(index_dir: Path, *, model: str | None = None, model_sha256: str |
         sentence_vectors=sentence_vectors,
         facts=facts,
     )
-
-
-def _read_lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def corpus_of_index(settings: Settings, manifest: dict | None) -> Path:
-    """The corpus folder an index is checked against, and rebuilt from, when it is loaded.
-
-    An index keeps its own corpus: with no corpus named explicitly (`Settings(corpus_dir=...)`,
-    FAQBOT_CORPUS_DIR, `--corpus`), it is the folder recorded in the manifest, whatever the
-    current directory holds. A corpus named explicitly must be that folder, else
-    IndexCorpusMismatch: an index is never rebuilt over from another corpus behind its owner's back.
-    """
-    named = Path(settings.corpus_dir)
-    recorded = (manifest or {}).get("corpus_dir")
-    if not recorded:
-        return named  # no index yet, or one from before the manifest recorded its corpus
-    recorded = Path(recorded)
-    if "corpus_dir" not in settings.model_fields_set:
-        return recorded
-    if named.resolve() != recorded:
-        raise IndexCorpusMismatch(
-            f"the index in {settings.index_dir} was built from {recorded}, not {named.resolve()}: "
-            f"name another index for this corpus (--index DIR), or rebuild this one on purpose with "
-            f"`faqbot index --corpus {named} --index {settings.index_dir}`"
-        )
-    return named
 
 
 def build_needed(settings: Settings, model: str) -> Path | None:
