@@ -36,7 +36,7 @@ from pydantic import Field
 
 from faqbot.answer.pipeline import FAQBot
 from faqbot.core.config import Settings
-from faqbot.doors.http import app as server_module
+from faqbot.doors.http import faq_pages
 from faqbot.doors.http.app import create_app
 from faqbot.doors.ratelimit import Rate, RateLimiter, TrustedProxies, client_address, parse_rate
 from faqbot.ingest.corpus import load_corpus, parse_document
@@ -340,7 +340,7 @@ def test_an_app_keeps_answering_through_a_killed_rebuild_and_a_new_app_loads_the
     # A freshly started server (no bot given: it loads one at start-up) serves the previous build.
     real_load = FAQBot.load
     monkeypatch.setattr(
-        server_module.FAQBot,
+        FAQBot,
         "load",
         staticmethod(lambda *, settings: real_load(settings=settings, embedder=HashingEmbedder())),
     )
@@ -554,6 +554,9 @@ class BrokenBot:
     def ask(self, question: str, top_k: int = 3):
         raise RuntimeError("boom in /srv/faqbot/secret-path.py: internal detail")
 
+    def reply(self, question: str, top_k: int = 3, **context):
+        raise RuntimeError("boom in /srv/faqbot/secret-path.py: internal detail")
+
 
 def test_a_bug_is_a_generic_500_with_an_error_id_and_no_traceback(tmp_path: Path, shipped_bot: FAQBot, caplog):
     settings = app_settings(tmp_path, cors_origins=["https://shop.example.com"])
@@ -578,7 +581,7 @@ def test_a_bug_behind_a_page_shows_the_error_page(tmp_path: Path, shipped_bot: F
     def broken_catalogue(passages):
         raise KeyError("catalogue internals")
 
-    monkeypatch.setattr(server_module, "build_catalogue", broken_catalogue)
+    monkeypatch.setattr(faq_pages, "build_catalogue", broken_catalogue)
     app = create_app(app_settings(tmp_path), bot=shipped_bot)
     with caplog.at_level(logging.ERROR), TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/faq/ci-faq", headers={"accept": "text/html"})

@@ -285,7 +285,7 @@ def test_ready_turns_200_once_the_bot_has_loaded(app_settings: Settings, faq_bot
         assert release.wait(10)
         return faq_bot
 
-    monkeypatch.setattr(server_module.FAQBot, "load", staticmethod(slow_load))
+    monkeypatch.setattr(FAQBot, "load", staticmethod(slow_load))
     with TestClient(create_app(app_settings)) as client:
         assert client.get("/api/health").status_code == 200
         assert_error(client.get("/api/ready"), 503, "starting up")
@@ -303,7 +303,7 @@ def test_a_failed_load_is_reported_by_ready(app_settings: Settings, monkeypatch,
     def broken_load(*, settings: Settings):
         raise RuntimeError("corpus folder 'nowhere' does not exist")
 
-    monkeypatch.setattr(server_module.FAQBot, "load", staticmethod(broken_load))
+    monkeypatch.setattr(FAQBot, "load", staticmethod(broken_load))
     with TestClient(create_app(app_settings)) as client:
         deadline = time.monotonic() + 10
         while (body := client.get("/api/ready").json())["detail"]["status"] == "loading":
@@ -478,7 +478,7 @@ def test_cors_refuses_other_origins(client: TestClient):
 
 
 def test_a_refused_origin_is_logged_once(client: TestClient, caplog):
-    with caplog.at_level("WARNING", logger="faqbot.doors.http.app"):
+    with caplog.at_level("WARNING", logger="faqbot.doors.http.middleware"):
         for origin in ("https://other.example", "https://other.example", "https://third.example"):
             cors_preflight(client, origin)
     logged = [r.getMessage() for r in caplog.records if "refused a cross-origin request" in r.getMessage()]

@@ -357,7 +357,7 @@ def test_embedding_on_an_origin_not_in_the_allowlist_fails_politely(live, watche
     page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     refused = f"http://localhost:{live.shop.port}"
     open_widget(page, f"{refused}/shop.html")
-    with caplog.at_level("WARNING", logger="faqbot.doors.http.app"):
+    with caplog.at_level("WARNING", logger="faqbot.doors.http.middleware"):
         send(page, QUESTION)
         sync_api.expect(page.locator("[role=dialog] .msg.error")).to_contain_text("can't reach the help service")
         # The integrator sees why: the widget names the setting and the origin in the console...

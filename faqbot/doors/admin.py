@@ -28,11 +28,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from cachetools import TTLCache
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -62,6 +62,8 @@ MAX_LOGIN_BYTES = 4096
 
 DASHBOARD_TTL_S = 30.0
 """A page and its plot images are drawn from one reading of the store, kept this long."""
+MAX_BOARDS = 32
+"""Dashboards kept at once (one per period asked for; 7, 30 and 90 days are offered)."""
 
 SESSION_COOKIE = "faqbot_admin"
 SESSION_MAX_AGE_S = 8 * 60 * 60
@@ -97,23 +99,27 @@ def _authorized(request: Request, expected: bytes) -> bool:
     return cookie is not None and hmac.compare_digest(cookie.encode(), _session_value(expected).encode())
 
 
-def create_admin_router(
-    settings: Any,
-    get_store: Callable[[], AnswerStore],
-    get_bot: Callable[[], Any | None],
-) -> APIRouter:
-    """The /admin routes. `get_store` returns the app's store; `get_bot` the loaded FAQBot or None."""
-    router = APIRouter(include_in_schema=False)
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html templates
+class _Admin:
+    """What the admin routes share: the token check, the login page, the similarity measure
+    and the dashboards, each read once for a page and its plot images."""
 
-    def expected_token() -> bytes:
-        expected = _configured_token(settings)
+    def __init__(self, settings: Any, get_store: Callable[[], AnswerStore], get_bot: Callable[[], Any | None]) -> None:
+        self.settings = settings
+        self.get_store = get_store
+        self.get_bot = get_bot
+        self.templates = Jinja2Templates(directory=str(TEMPLATES_DIR))  # autoescapes .html templates
+        # days -> (dashboard, similarity description), for DASHBOARD_TTL_S seconds.
+        self.boards: TTLCache[int, tuple[Dashboard, str]] = TTLCache(maxsize=MAX_BOARDS, ttl=DASHBOARD_TTL_S)
+        self.boards_lock = threading.Lock()
+
+    def expected_token(self) -> bytes:
+        expected = _configured_token(self.settings)
         if expected is None:
             raise HTTPException(404, "Not Found")
         return expected
 
-    def login_page(request: Request, *, failed: bool = False) -> Response:
-        return templates.TemplateResponse(
+    def login_page(self, request: Request, *, failed: bool = False) -> Response:
+        return self.templates.TemplateResponse(
             request,
             "admin_login.html",
             {"failed": failed},
@@ -121,47 +127,59 @@ def create_admin_router(
             headers={"WWW-Authenticate": 'Bearer realm="faqbot admin"', **_PRIVATE},
         )
 
-    def authorize(request: Request) -> None:
+    def authorize(self, request: Request) -> None:
         """Pass with a valid bearer token or session cookie; else 404 (admin off) or 401."""
-        if not _authorized(request, expected_token()):
+        if not _authorized(request, self.expected_token()):
             raise HTTPException(
                 401,
                 "This page needs the admin token: send `Authorization: Bearer <token>`, or sign in at /admin.",
                 headers={"WWW-Authenticate": 'Bearer realm="faqbot admin"', **_PRIVATE},
             )
 
-    def similarity() -> Any:
-        bot = get_bot()
+    def similarity(self) -> Any:
+        bot = self.get_bot()
         embedder = getattr(bot, "embedder", None) if bot is not None else None
         return load_similarity(None, embedder=embedder)
 
-    def groups() -> tuple[list[QuestionGroup], str]:
-        measure = similarity()
-        return group_unanswered(get_store(), measure, limit=DEFAULT_LIMIT), measure.description
+    def groups(self) -> tuple[list[QuestionGroup], str]:
+        measure = self.similarity()
+        return group_unanswered(self.get_store(), measure, limit=DEFAULT_LIMIT), measure.description
 
-    boards: dict[int, tuple[float, Dashboard, str]] = {}
-    boards_lock = threading.Lock()
-
-    def dashboard(days: int) -> tuple[Dashboard, str]:
+    def dashboard(self, days: int) -> tuple[Dashboard, str]:
         """The period's dashboard, read once for a page and its plot images."""
-        with boards_lock:
-            cached = boards.get(days)
-        if cached is not None and time.monotonic() - cached[0] < DASHBOARD_TTL_S:
-            return cached[1], cached[2]
-        measure = similarity()
-        board = build_dashboard(get_store(), days, measure)
-        with boards_lock:
-            boards[days] = (time.monotonic(), board, measure.description)
+        with self.boards_lock:
+            cached = self.boards.get(days)
+        if cached is not None:
+            return cached
+        measure = self.similarity()
+        board = build_dashboard(self.get_store(), days, measure)
+        with self.boards_lock:
+            self.boards[days] = (board, measure.description)
         return board, measure.description
 
+
+def create_admin_router(
+    settings: Any,
+    get_store: Callable[[], AnswerStore],
+    get_bot: Callable[[], Any | None],
+) -> APIRouter:
+    """The /admin routes. `get_store` returns the app's store; `get_bot` the loaded FAQBot or None."""
+    router = APIRouter(include_in_schema=False)
+    admin = _Admin(settings, get_store, get_bot)
+    _add_dashboard_routes(router, admin)
+    _add_session_routes(router, admin)
+    return router
+
+
+def _add_dashboard_routes(router: APIRouter, admin: _Admin) -> None:
     period = Query(DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="the period: the last N days")
 
     @router.get("/admin", response_class=HTMLResponse)
     def admin_page(request: Request, days: int = period) -> Response:
-        if not _authorized(request, expected_token()):
-            return login_page(request)
-        board, method = dashboard(days)
-        return templates.TemplateResponse(
+        if not _authorized(request, admin.expected_token()):
+            return admin.login_page(request)
+        board, method = admin.dashboard(days)
+        return admin.templates.TemplateResponse(
             request,
             "admin.html",
             {
@@ -178,25 +196,37 @@ def create_admin_router(
 
     @router.get("/admin/plots/{name}.svg")
     def admin_plot(request: Request, name: str, days: int = period) -> Response:
-        authorize(request)
+        admin.authorize(request)
         if name not in PLOTS:
             raise HTTPException(404, f"No plot named {name!r}.")
-        board, _ = dashboard(days)
+        board, _ = admin.dashboard(days)
         return Response(render_plot(board, name), media_type="image/svg+xml", headers=_PRIVATE)
 
     @router.get("/api/admin/stats")
     def admin_stats(request: Request, days: int = period) -> Response:
         """The period's counts: questions, answered, no_answer, thumbs, handoffs, questions per day."""
-        authorize(request)
-        return JSONResponse(stats_payload(get_store().stats(days=days), days), headers=_PRIVATE)
+        admin.authorize(request)
+        return JSONResponse(stats_payload(admin.get_store().stats(days=days), days), headers=_PRIVATE)
 
+    @router.get("/admin/export.jsonl")
+    def admin_export(request: Request) -> Response:
+        admin.authorize(request)
+        found, _ = admin.groups()
+        return Response(
+            export_jsonl(found),
+            media_type="application/x-ndjson; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="unanswered-questions.jsonl"', **_PRIVATE},
+        )
+
+
+def _add_session_routes(router: APIRouter, admin: _Admin) -> None:
     @router.post("/admin/login", include_in_schema=False)
     async def admin_login(request: Request) -> Response:
-        expected = expected_token()
+        expected = admin.expected_token()
         body = await request.body()
         given = parse_qs(body[:MAX_LOGIN_BYTES].decode("utf-8", "replace")).get("token", [""])[0]
         if not given or not hmac.compare_digest(given.encode("utf-8"), expected):
-            return login_page(request, failed=True)
+            return admin.login_page(request, failed=True)
         response = RedirectResponse("/admin", status_code=303, headers=_PRIVATE)
         response.set_cookie(
             SESSION_COOKIE,
@@ -214,15 +244,3 @@ def create_admin_router(
         response = RedirectResponse("/admin", status_code=303, headers=_PRIVATE)
         response.delete_cookie(SESSION_COOKIE, path="/admin", httponly=True, samesite="strict")
         return response
-
-    @router.get("/admin/export.jsonl")
-    def admin_export(request: Request) -> Response:
-        authorize(request)
-        found, _ = groups()
-        return Response(
-            export_jsonl(found),
-            media_type="application/x-ndjson; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="unanswered-questions.jsonl"', **_PRIVATE},
-        )
-
-    return router

@@ -31,10 +31,11 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from cachetools import LRUCache
 
 if TYPE_CHECKING:
     from faqbot.store import AnswerStore
@@ -104,8 +105,9 @@ class RateLimiter:
         self.max_clients = max_clients
         self._clock = clock
         self._refill_per_s = rate.count / rate.period_s
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
-        self._lock = threading.Lock()
+        # key -> (tokens, at); past max_clients the client seen least recently is dropped.
+        self._buckets: LRUCache[str, tuple[float, float]] = LRUCache(maxsize=max_clients)
+        self._lock = threading.Lock()  # a bucket is read, refilled and written back as one step
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -114,16 +116,14 @@ class RateLimiter:
         """Take one request from `key`'s bucket: 0.0 when allowed, else the seconds to wait."""
         with self._lock:
             now = self._clock()
-            tokens, at = self._buckets.pop(key, (float(self.rate.count), now))
+            tokens, at = self._buckets.get(key, (float(self.rate.count), now))
             tokens = min(float(self.rate.count), tokens + (now - at) * self._refill_per_s)
             if tokens >= 1.0:
                 tokens -= 1.0
                 wait = 0.0
             else:
                 wait = (1.0 - tokens) / self._refill_per_s
-            self._buckets[key] = (tokens, now)  # re-inserted: the most recently seen is last
-            while len(self._buckets) > self.max_clients:
-                self._buckets.popitem(last=False)
+            self._buckets[key] = (tokens, now)  # now the most recently seen
             return wait
 
     @staticmethod
