@@ -139,7 +139,7 @@ class Settings(BaseSettings):
         if text.startswith("["):
             try:
                 return json.loads(text)
-            except ValueError as error:
+            except json.JSONDecodeError as error:
                 raise ValueError(f"not a JSON list ({error.msg}); a comma-separated list works too") from None
         return [item.strip() for item in text.split(",") if item.strip()]
 

@@ -28,15 +28,38 @@ import hashlib
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
 from faqbot.core.config import BUNDLED_MODEL
+from faqbot.search.batching import MicroBatchingEmbedder
+
+if TYPE_CHECKING:
+    from faqbot.core.config import Settings
+
+__all__ = [
+    "BACKENDS",
+    "MODEL_FILES",
+    "Backend",
+    "Embedder",
+    "MicroBatchingEmbedder",
+    "OnnxEmbedder",
+    "SentenceTransformerEmbedder",
+    "bundled_model_path",
+    "default_threads",
+    "encoder_cache_dirs",
+    "load_configured_embedder",
+    "load_embedder",
+    "load_onnx_embedder",
+    "model_fingerprint",
+    "onnx_session_options",
+    "resolve_model_dir",
+    "user_cache_dir",
+]
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +278,7 @@ class OnnxEmbedder:
                 vectors = np.empty((len(texts), found.shape[1]), dtype=np.float32)
             vectors[group] = found
             start = end
+        assert vectors is not None  # texts is not empty, so one group at least ran
         return vectors
 
     def _run(self, encodings) -> np.ndarray:
@@ -417,54 +441,21 @@ def load_embedder(
     return SentenceTransformerEmbedder(model)
 
 
-class MicroBatchingEmbedder:
-    """Encodes questions that arrive together in one model call.
+def load_configured_embedder(settings: Settings) -> Embedder:
+    """The encoder `settings` name, loaded as `FAQBot.load` loads it: `settings.backend` (ONNX by
+    default), `settings.threads`, the ONNX export cached next to the index (or in the user's
+    cache) and, when made, checked on the corpus passages.
 
-    No timer and no background thread: the first caller to find the model free
-    encodes every question queued at that moment; callers that arrive while the
-    model is busy queue up and are served by the next batch. A lone question
-    therefore waits for nothing, and under load batches form by themselves.
-    Bulk calls (several texts, e.g. while indexing) pass straight through.
+    Use it to build an index too: with the export cached, an ONNX build of the shipped corpus
+    took about a seventh of the torch build's time, start-up included, and imports no torch
+    (scripts/bench_index_build.py, reports/bench/index_build.json).
     """
+    from faqbot.search.onnx_export import passage_texts
 
-    def __init__(self, inner: Embedder, *, max_batch: int = 64) -> None:
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
-        self.inner = inner
-        self.name = inner.name
-        self.dimension = inner.dimension
-        self.backend = getattr(inner, "backend", None)
-        self.encoder = getattr(inner, "encoder", None)
-        self.max_batch = max_batch
-        self.batches = 0
-        self._pending: list[tuple[str, Future]] = []
-        self._pending_lock = threading.Lock()
-        self._model_lock = threading.Lock()
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if len(texts) != 1:
-            with self._model_lock:
-                return self.inner.encode(texts)
-        future: Future = Future()
-        with self._pending_lock:
-            self._pending.append((texts[0], future))
-        while not future.done():
-            with self._model_lock:
-                if future.done():
-                    break
-                with self._pending_lock:
-                    batch = self._pending[: self.max_batch]
-                    del self._pending[: self.max_batch]
-                self._encode_batch(batch)
-        return future.result()[None, :]
-
-    def _encode_batch(self, batch: list[tuple[str, Future]]) -> None:
-        self.batches += 1
-        try:
-            vectors = self.inner.encode([text for text, _ in batch])
-        except BaseException as error:  # every waiter must hear of it, then it propagates to each
-            for _, waiting in batch:
-                waiting.set_exception(error)
-            return
-        for (_, waiting), vector in zip(batch, vectors, strict=False):
-            waiting.set_result(vector)
+    return load_embedder(
+        settings.model,
+        threads=settings.threads,
+        backend=settings.backend,
+        cache_dirs=encoder_cache_dirs(settings.index_dir),
+        check_texts=lambda: passage_texts(settings.corpus_dir),
+    )

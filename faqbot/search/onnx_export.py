@@ -14,7 +14,8 @@ sentence-transformers hold ~500 MB and take seconds to import).
     info["max_cosine_deviation"]     # e.g. 4e-07; above MAX_COSINE_DEVIATION the export is refused
 
 Errors: `ExportRefused` (the model cannot be exported faithfully: unsupported
-pooling, the exporter failed, or its vectors differ from torch's).
+pooling, the exporter failed, or its vectors differ from torch's); defined in
+`faqbot.core.errors`, importable from here as before.
 """
 
 from __future__ import annotations
@@ -28,8 +29,22 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from faqbot.core.errors import ExportRefused
+
+__all__ = [
+    "INFO_FILE",
+    "MAX_COSINE_DEVIATION",
+    "ONNX_FILE",
+    "SAMPLE_QUESTIONS",
+    "ExportRefused",
+    "export_encoder",
+    "export_in_subprocess",
+    "passage_texts",
+]
 
 MAX_COSINE_DEVIATION = 1e-4
 """Largest 1 - cos(onnx, torch) accepted over the check texts."""
@@ -64,10 +79,6 @@ def passage_texts(corpus_dir: Path) -> list[str]:
     return [view_texts(passage)[view] for passage in load_corpus(Path(corpus_dir)).passages for view in VIEWS]
 
 
-class ExportRefused(RuntimeError):
-    """The model was not exported, or its export does not reproduce the torch vectors."""
-
-
 def _check_architecture(model) -> None:
     """Refuse anything but a [Transformer, mean Pooling, (Normalize)] model: the graph only
     knows mean pooling (normalisation is always applied, as the index asks for it)."""
@@ -92,13 +103,41 @@ def export_encoder(model_dir: Path, target_dir: Path, check_texts: list[str]) ->
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
-    from faqbot.search.embed import OnnxEmbedder, model_fingerprint
+    from faqbot.search.embed import model_fingerprint
 
     transformers_logging.disable_progress_bar()
     target_dir = Path(target_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     model = SentenceTransformer(str(model_dir), device="cpu")
     _check_architecture(model)
+    onnx_path = target_dir / ONNX_FILE
+    _export_graph(model, onnx_path)
+    texts = [*SAMPLE_QUESTIONS, *check_texts]
+    deviation = _deviation_from_torch(model, Path(model_dir), onnx_path, texts)
+    if not deviation <= MAX_COSINE_DEVIATION:
+        onnx_path.unlink(missing_ok=True)
+        raise ExportRefused(
+            f"the ONNX export gives other vectors than torch: max 1 - cos = {deviation:.2e} over "
+            f"{len(texts)} texts (the limit is {MAX_COSINE_DEVIATION:.0e})"
+        )
+    info = {
+        "model_sha256": model_fingerprint(Path(model_dir)),
+        "file": ONNX_FILE,
+        "max_cosine_deviation": deviation,
+        "checked_texts": len(texts),
+        "opset": OPSET,
+        "torch": torch.__version__,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    (target_dir / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def _export_graph(model: Any, onnx_path: Path) -> None:
+    """Write the graph transformer -> mean pooling -> unit length to `onnx_path` (ExportRefused
+    when the exporter fails)."""
+    import torch
+
     transformer = model[0].auto_model.eval()
     # Plain ("eager") attention traces to MatMul/Softmax, which ONNX Runtime fuses; the SDPA
     # graph encoded single questions 0.77-0.95x as fast here (noisy, 2 busy cores).
@@ -124,7 +163,6 @@ def export_encoder(model_dir: Path, target_dir: Path, check_texts: list[str]) ->
     example_ids = torch.tensor([[101, 2054, 2003, 102], [101, 2054, 102, 0]], dtype=torch.int64)
     example_mask = (example_ids != 0).to(torch.int64)
     inputs = ("input_ids", "attention_mask", "token_type_ids")
-    onnx_path = target_dir / ONNX_FILE
     try:
         with warnings.catch_warnings(), torch.no_grad():
             # The TorchScript exporter: one self-contained file in seconds. (The dynamo
@@ -143,29 +181,17 @@ def export_encoder(model_dir: Path, target_dir: Path, check_texts: list[str]) ->
     except Exception as error:  # any exporter failure means "use torch", said clearly
         raise ExportRefused(f"torch.onnx.export failed: {type(error).__name__}: {error}") from error
 
-    texts = [*SAMPLE_QUESTIONS, *check_texts]
+
+def _deviation_from_torch(model: Any, model_dir: Path, onnx_path: Path, texts: list[str]) -> float:
+    """The largest 1 - cos between the torch and the ONNX vectors of `texts`, encoded one by
+    one and in batches."""
+    from faqbot.search.embed import OnnxEmbedder
+
     expected = model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
-    onnx = OnnxEmbedder(Path(model_dir), onnx_path, threads=1)
+    onnx = OnnxEmbedder(model_dir, onnx_path, threads=1)
     one_by_one = np.vstack([onnx.encode([text]) for text in texts])
     batched = onnx.encode(texts)
-    deviation = float(max(np.max(1.0 - np.sum(found * expected, axis=1)) for found in (one_by_one, batched)))
-    if not deviation <= MAX_COSINE_DEVIATION:
-        onnx_path.unlink(missing_ok=True)
-        raise ExportRefused(
-            f"the ONNX export gives other vectors than torch: max 1 - cos = {deviation:.2e} over "
-            f"{len(texts)} texts (the limit is {MAX_COSINE_DEVIATION:.0e})"
-        )
-    info = {
-        "model_sha256": model_fingerprint(Path(model_dir)),
-        "file": ONNX_FILE,
-        "max_cosine_deviation": deviation,
-        "checked_texts": len(texts),
-        "opset": OPSET,
-        "torch": torch.__version__,
-        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    (target_dir / INFO_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    return info
+    return float(max(np.max(1.0 - np.sum(found * expected, axis=1)) for found in (one_by_one, batched)))
 
 
 def export_in_subprocess(model_dir: Path, target_dir: Path, check_texts: list[str], *, timeout: float = 600) -> dict:
