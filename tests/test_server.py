@@ -690,3 +690,26 @@ def test_one_vote_per_answer_through_the_api_the_last_counts(client: TestClient,
         stats = store.stats(days=1)
     assert (vote.rating, vote.comment) == ("down", "down")
     assert (stats.thumbs_up, stats.thumbs_down) == (1, 1)
+
+
+def test_a_route_module_or_a_door_is_registered_in_one_line(monkeypatch, app_settings: Settings, faq_bot: FAQBot):
+    """The extension points of the app factory: a router in `ROUTERS`, a door in `DOORS`."""
+    from fastapi import APIRouter, FastAPI
+
+    echo = APIRouter()
+
+    @echo.get("/api/echo")
+    def echo_route() -> dict[str, str]:
+        return {"echo": "ok"}
+
+    def mount_teams(app: FastAPI, settings: Settings) -> None:
+        door = APIRouter()
+        door.add_api_route("/teams/messages", lambda: {"door": "teams"}, methods=["POST"])
+        app.include_router(door)
+
+    monkeypatch.setattr(server_module, "ROUTERS", (*server_module.ROUTERS, echo))
+    monkeypatch.setattr(server_module, "DOORS", (*server_module.DOORS, mount_teams))
+    with TestClient(create_app(app_settings, bot=faq_bot)) as client:
+        assert client.get("/api/echo").json() == {"echo": "ok"}
+        assert client.post("/teams/messages").json() == {"door": "teams"}
+        assert client.get("/api/health").json() == {"status": "ok"}
