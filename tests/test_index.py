@@ -316,3 +316,22 @@ def test_an_explicit_corpus_other_than_the_index_s_own_is_a_clear_error(tmp_path
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FAQBOT_CORPUS_DIR", "first")
     assert FAQBot.load(index_dir, embedder=embedder).index.folder == build
+
+
+def test_write_build_takes_what_the_caller_knows_as_a_plain_mapping(tmp_path):
+    from faqbot.search.index import write_build
+
+    vectors = np.eye(2, 4, dtype=np.float32)
+    folder = write_build(
+        tmp_path / "index",
+        passages=[],
+        view_vectors={"question": vectors[:0]},
+        sentences=[],
+        sentence_vectors=vectors[:0],
+        facts=[],
+        manifest={"model": "m", "dimension": 4, "corpus_files": {}},
+    )
+    written = json.loads((folder / "manifest.json").read_text())
+    assert list(written)[:4] == ["format_version", "model", "dimension", "corpus_files"]
+    assert "encoder" not in written and written["counts"] == {"passages": 0, "sentences": 0, "facts": 0}
+    assert load_index(tmp_path / "index", model="m").manifest.views == ("question",)
