@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make run    set up .venv, build the index on first use, serve the bot on http://127.0.0.1:8000/
-#   make test   set up .venv with the test tools and run the test suite
-# Others: make chat (terminal), make eval (dev set reports), make bench (performance), make load (load test)
+#   make test   set up .venv with the test tools and run the test suite (doctests included)
+# Others: make test-fast (unit tests on the fake embedder), make check (ruff, mypy), make chat (terminal),
+# make eval (dev set reports), make bench (performance), make load (load test)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ export TOKENIZERS_PARALLELISM := false
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run chat test setup eval index bench clean
+.PHONY: run chat test test-fast check setup eval index bench clean
 
 # CPU PyTorch first: a plain `torch` requirement would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -37,6 +38,17 @@ chat: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/pytest -q
+
+# The unit tests and doctests on the fake embedder, two workers: no real model, browser, PostgreSQL,
+# other process or fuzzing (tests/conftest.py marks those kinds; pyproject.toml lists the markers).
+FAST := not slow and not browser and not postgres and not spawn and not fuzz
+test-fast: $(TEST_STAMP)
+	$(BIN)/pytest -q -n 2 -m "$(FAST)"
+
+check: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 index: $(STAMP)
 	$(BIN)/faqbot index
