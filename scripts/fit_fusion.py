@@ -8,7 +8,11 @@ documents, the eight dev documents; see faqbot/evaluate/crossval.py for the fold
 the cross-validated table with the in-sample figures in brackets, and with
 `--write` fits both models on every question and writes them with the CV
 figures in their `meta`. Needs scikit-learn (the `test` extra). Encoded texts
-are cached in --cache (default /tmp/faqbot-encode-cache.npz) to spare the CPU.
+are cached in --cache (default build/fit-fusion/encode-cache.npz) to spare the CPU.
+
+Only the four labelled dev files are read by default: `eval/holdout-questions.jsonl`
+is never fitted on (it checks the fitted bot), and the follow-up file holds
+conversations, not single questions.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from faqbot.core.config import Settings
 from faqbot.evaluate.crossval import (
+    Rankers,
     assemble_corpus,
     collect,
     cross_validate,
@@ -36,12 +41,20 @@ from faqbot.evaluate.crossval import (
 )
 from faqbot.evaluate.evaluation import read_eval_file
 from faqbot.search.embed import load_embedder
-from faqbot.search.fusion import DEFAULT_MODEL_PATH
+from faqbot.search.fusion import DEFAULT_MODEL_PATH, FusionModel, FusionModelError
 from faqbot.search.index import build_index, load_index
 from faqbot.search.retrieve import Retriever
 
 GROUPS = {"shipped": REPO / "corpus", "extra": REPO / "tests/data/extra", "dev": REPO / "tests/data/dev"}
-EVAL_FILES = sorted((REPO / "eval").glob("*.jsonl"))
+EVAL_FILES = [
+    REPO / "eval" / name
+    for name in (
+        "dev-general-questions.jsonl",
+        "dev-questions.jsonl",
+        "near-domain-questions.jsonl",
+        "numeric-questions.jsonl",
+    )
+]
 
 
 class CachedEmbedder:
@@ -74,16 +87,21 @@ def _digest(text: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="write faqbot/search/fusion.json")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/faqbot-cv"))
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/faqbot-encode-cache.npz"))
+    parser.add_argument("--work", type=Path, default=REPO / "build/fit-fusion")
+    parser.add_argument("--cache", type=Path, default=REPO / "build/fit-fusion/encode-cache.npz")
     parser.add_argument("files", nargs="*", type=Path, default=EVAL_FILES)
     args = parser.parse_args()
 
+    args.cache.parent.mkdir(parents=True, exist_ok=True)
     embedder = CachedEmbedder(load_embedder(), args.cache)
     corpus = assemble_corpus(GROUPS, args.work / "corpus")
     settings = Settings(corpus_dir=corpus, index_dir=args.work / "index")
     build_index(settings, embedder)
-    retriever = Retriever(load_index(settings.index_dir), embedder)
+    try:
+        current = FusionModel.load()
+    except FusionModelError:  # the shipped weights predate a change of features: fit from scratch
+        current = FusionModel.untrained()
+    retriever = Retriever(load_index(settings.index_dir), embedder, model=current)
     items = [item for path in args.files for item in read_eval_file(path)]
     questions = collect(retriever, items, read_near_domain_ids(REPO / "eval"))
     embedder.save()
@@ -93,7 +111,7 @@ def main() -> None:
     print(cv_table(result))
     print("\nper-fold cuts:", {fold: round(cut, 3) for fold, cut in result.cuts.items()})
     if args.write:
-        model, cut = fit_models(retriever, questions, threshold)
+        model, cut = fit_models(retriever, questions, threshold, Rankers(questions))
         cv = metrics(result.questions, result.held_out)
         fitted = metrics(result.questions, result.in_sample)
         model = type(model)(

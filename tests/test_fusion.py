@@ -9,7 +9,15 @@ import math
 import numpy as np
 import pytest
 
-from faqbot.evaluate.crossval import choose_cut, collect, cross_validate, metrics, read_near_domain_ids
+from faqbot.evaluate.crossval import (
+    Rankers,
+    choose_cut,
+    collect,
+    cross_validate,
+    fit_models,
+    metrics,
+    read_near_domain_ids,
+)
 from faqbot.evaluate.evaluation import EvalItem
 from faqbot.search.fusion import DEFAULT_MODEL_PATH, FusionModel, FusionModelError, LinearModel, shift_to_threshold
 from faqbot.search.index import build_index, load_index
@@ -24,6 +32,20 @@ def test_the_shipped_model_loads_and_fits_the_features():
     assert model.meta["how"] and model.meta["cross_validated"]["n"] > 200
     probability = model.ranking.probability(np.zeros((3, len(RANKING_FEATURES))))
     assert probability.shape == (3,) and np.all((probability > 0) & (probability < 1))
+
+
+def test_the_abstention_model_reads_no_corpus_relative_or_lexical_signal():
+    # Chosen leave-one-document-out (issue 13): these mean the same on any corpus and
+    # any wording; a scale set by the corpus's other documents or word overlap does not.
+    assert set(ABSTENTION_FEATURES) == {"top_probability", "margin", "top_similarity", "dense_agrees"}
+    weights = dict(zip(ABSTENTION_FEATURES, FusionModel.load().abstention.weights, strict=True))
+    assert all(weight > 0 for weight in weights.values())  # more evidence, more confidence
+
+
+def test_an_untrained_model_fits_the_features_and_says_one_half():
+    model = FusionModel.untrained()
+    assert model.ranking.features == RANKING_FEATURES and model.abstention.features == ABSTENTION_FEATURES
+    assert model.abstention.probability(np.ones((1, len(ABSTENTION_FEATURES))))[0] == pytest.approx(0.5)
 
 
 def test_the_ranking_model_prefers_a_closer_passage():
@@ -161,5 +183,11 @@ def test_leave_one_document_out_folds(tmp_path, fake_embedder):
     assert sum(q.near_domain for q in questions) == 3
     result = cross_validate(retriever, questions, threshold=0.35)
     assert len(result.held_out) == len(questions) and set(result.cuts) == {f"{s}.md" for s in products}
+    # The abstention model learns from ranking probabilities of questions the ranking model
+    # never saw: for each training document, a ranking model fitted without it.
+    rankers = Rankers(questions)
+    train = [q for q in questions if q.fold != "alpha.md"]
+    fit_models(retriever, train, 0.35, rankers)
+    assert set(rankers._fitted) == {frozenset({"beta.md", "gamma.md"}), frozenset({"beta.md"}), frozenset({"gamma.md"})}
     table = metrics(result.questions, result.held_out)
     assert table["n"] == len(items) and 0.0 <= table["top-1"] <= 1.0

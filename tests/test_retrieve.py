@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from faqbot.search.index import build_index, load_index
-from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
+from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, SIGNALS, Retriever
 
 
 @pytest.fixture
@@ -92,9 +92,11 @@ def test_out_of_domain_questions_get_lower_confidence(retriever):
     assert inside.confidence > outside.confidence
 
 
-def test_signals_are_the_abstention_features_and_confidence_is_a_probability(retriever):
+def test_signals_hold_the_abstention_features_and_confidence_is_a_probability(retriever):
     result = retriever.search("How do customers purchase more capacity?")
-    assert set(result.signals) == set(ABSTENTION_FEATURES)
+    assert set(result.signals) == set(SIGNALS) and set(ABSTENTION_FEATURES) <= set(SIGNALS)
+    # No corpus-relative scale: the top similarity is the raw cosine of the top hit.
+    assert result.signals["top_similarity"] == pytest.approx(result.hits[0].dense)
     assert 0.0 < result.confidence < 1.0
     candidates = retriever.candidates("How do customers purchase more capacity?")
     assert candidates.features.shape == (len(candidates.rows), len(RANKING_FEATURES))
@@ -150,3 +152,22 @@ def test_near_identical_sibling_documents_are_told_apart_by_their_title(tmp_path
         for question in (f"What is {product}?", f"What can {product} do?"):
             top = retriever.search(question).hits[0].passage
             assert top.source == f"{stem}-faq.md", question
+
+
+def test_query_vectors_are_cached_and_a_zero_cache_is_off(retriever, fake_embedder, monkeypatch):
+    calls = []
+    original = fake_embedder.encode
+
+    def counting(texts):
+        calls.append(list(texts))
+        return original(texts)
+
+    monkeypatch.setattr(fake_embedder, "encode", counting)
+    retriever.candidates("How is capacity measured?")
+    retriever.candidates("How is capacity measured?")
+    assert len(calls) == 1
+    uncached = Retriever(retriever.index, fake_embedder, cache_size=0)
+    calls.clear()
+    uncached.candidates("How is capacity measured?")
+    uncached.candidates("How is capacity measured?")
+    assert len(calls) == 2

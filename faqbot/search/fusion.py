@@ -105,6 +105,18 @@ class FusionModel:
             meta=data.get("meta", {}),
         )
 
+    @classmethod
+    def untrained(cls) -> FusionModel:
+        """Zero weights over the current features: a placeholder to fit from (every
+        probability is 0.5), for when the weights file predates a change of features."""
+        from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES
+
+        return cls(
+            ranking=LinearModel(RANKING_FEATURES, np.zeros(len(RANKING_FEATURES)), 0.0),
+            abstention=LinearModel(ABSTENTION_FEATURES, np.zeros(len(ABSTENTION_FEATURES)), 0.0),
+            meta={"how": "untrained"},
+        )
+
     def save(self, path: str | Path) -> None:
         """Write the weights as JSON (readable, diffable)."""
         data = {"ranking": self.ranking.to_json(), "abstention": self.abstention.to_json(), "meta": self.meta}

@@ -15,12 +15,13 @@
    on the labelled dev questions) turns them into P(this passage answers), the
    hit's score.
 4. Whether to answer at all: a second logistic model over `ABSTENTION_FEATURES`,
-   signals that mean the same on any FAQ: the top score and its margin, the
-   top similarity on the corpus's own scale (how its FAQ questions score
-   against their own answers and against their nearest other answer), the
-   share of question words the corpus never uses, coverage by the top passage,
-   the rarest question word the top passage lacks, and whether the dense and
-   lexical rankings agree.
+   four signals that mean the same on any FAQ corpus and on any way of wording a
+   question: the top passage's ranking probability and its margin over the second,
+   its question + answer cosine (raw: a corpus-relative scale moves with the other
+   documents of the corpus), and whether the dense ranking agrees. Lexical signals
+   (unknown words, coverage) are computed too (`SIGNALS`, for diagnostics) but not
+   used: they shift with how loosely a question is worded, so a cut fitted on
+   questions written close to the FAQ refuses loosely worded ones.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -35,9 +37,9 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 import Stemmer
+from cachetools import LRUCache
 from symspellpy import SymSpell, Verbosity
 
-from faqbot.core.cache import LRUCache
 from faqbot.core.records import Passage
 from faqbot.core.text import content_terms, tokens
 from faqbot.search.embed import Embedder
@@ -74,9 +76,10 @@ the best candidate's (0..1); coverages are IDF-weighted shares of the
 question's content terms found in the passage (all fields / question and
 heading)."""
 
-ABSTENTION_FEATURES: tuple[str, ...] = (
+SIGNALS: tuple[str, ...] = (
     "top_probability",
     "margin",
+    "top_similarity",
     "dense_scaled",
     "unknown_terms",
     "top_coverage",
@@ -85,12 +88,20 @@ ABSTENTION_FEATURES: tuple[str, ...] = (
     "dense_agrees",
     "log_terms",
 )
-"""Per question, about the top-ranked passage. `dense_scaled` is its question +
-answer similarity on the corpus's own scale: 0 at the median similarity of an
-FAQ question to its nearest *other* answer, 1 at the median similarity to its
-own answer. `uncovered_rarity` is the IDF (relative to a word the corpus never
-uses) of the rarest known question word that the top passage lacks.
-`*_agrees` is 1 / rank of the top passage by BM25 / by dense similarity."""
+"""Per question, about the top-ranked passage (`Retrieval.signals`). `top_similarity`
+is its question + answer cosine; `dense_scaled` the same on the corpus's own scale:
+0 at the median similarity of an FAQ question to its nearest *other* answer, 1 at
+the median similarity to its own answer. `uncovered_rarity` is the IDF (relative to
+a word the corpus never uses) of the rarest known question word that the top
+passage lacks. `*_agrees` is 1 / rank of the top passage by BM25 / by dense
+similarity."""
+
+ABSTENTION_FEATURES: tuple[str, ...] = ("top_probability", "margin", "top_similarity", "dense_agrees")
+"""The signals the abstention model reads: the ones whose meaning does not move with
+the corpus (no corpus-relative scale) or with the wording of the question (no
+lexical overlap). Leave-one-document-out, the lexical ones bought no out-of-domain
+declines that held at a fixed false no-answer rate, and they were what moved on
+loosely worded questions."""
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -192,7 +203,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.model = model or FusionModel.load()
-        self._vectors: LRUCache[str, np.ndarray] = LRUCache(cache_size)
+        # cachetools caches are not thread-safe: server threads share one retriever.
+        self._lock = threading.Lock()
+        self._vectors: LRUCache[str, np.ndarray] | None = LRUCache(cache_size) if cache_size > 0 else None
         passages = index.passages
         qa = index.view_vectors["question_answer"]
         self._question_vectors = index.view_vectors.get("question", qa)
@@ -220,7 +233,7 @@ class Retriever:
 
         self._vocabulary = Counter(word for p in passages for word in tokens(passage_search_text(p)))
         self._speller: SymSpell | None = None  # built at the first unknown word (see `_closest_known_word`)
-        self._corrections: dict[str, str | None] = {}
+        self._corrections: LRUCache[str, str | None] = LRUCache(10_000)  # strangers type anything
 
     def _self_scores(self) -> tuple[float, float]:
         """Median similarity of the corpus's FAQ questions to their own answer (question +
@@ -255,11 +268,14 @@ class Retriever:
         for word in set(tokens(question)):
             if len(word) < 4 or not word.isalpha() or word in self._vocabulary:
                 continue
-            if word not in self._corrections:
-                if len(self._corrections) >= 10_000:  # strangers type anything: stay bounded
-                    self._corrections.clear()
-                self._corrections[word] = self._closest_known_word(word)
-            if (best := self._corrections[word]) is not None:
+            with self._lock:
+                known = word in self._corrections
+                best = self._corrections.get(word)
+            if not known:
+                best = self._closest_known_word(word)
+                with self._lock:
+                    self._corrections[word] = best
+            if best is not None:
                 corrected = _replace_word(corrected, word, best)
         return corrected
 
@@ -369,11 +385,19 @@ class Retriever:
             lexical_query = lexical_query.replace(phrase, acronym)
         if acronyms:
             searched = f"{searched} ({', '.join(acronyms.values())})"
-        vector = self._vectors.get(searched)
+        vector = self._cached_vector(searched)
         if vector is None:
             vector = self.embedder.encode([searched])[0]
-            self._vectors.put(searched, vector)
+            if self._vectors is not None:
+                with self._lock:
+                    self._vectors[searched] = vector
         return self._features(searched, lexical_query, vector)
+
+    def _cached_vector(self, text: str) -> np.ndarray | None:
+        if self._vectors is None:
+            return None
+        with self._lock:
+            return self._vectors.get(text)
 
     def _features(self, searched: str, lexical_query: str, vector: np.ndarray) -> Candidates:
         passages = self.index.passages
@@ -414,8 +438,8 @@ class Retriever:
         return Candidates(searched, lexical_query, vector, rows, features, bm25["all"][rows])
 
     def abstention_signals(self, candidates: Candidates, probability: np.ndarray) -> dict[str, float]:
-        """The question-level features of `ABSTENTION_FEATURES`, given the candidates'
-        ranking probabilities."""
+        """The question-level `SIGNALS` (`ABSTENTION_FEATURES` among them), given the
+        candidates' ranking probabilities."""
         order = np.argsort(-probability, kind="stable")
         top = int(order[0])
         row = int(candidates.rows[top])
@@ -432,6 +456,7 @@ class Retriever:
         return {
             "top_probability": float(probability[top]),
             "margin": float(probability[top] - (probability[order[1]] if len(order) > 1 else 0.0)),
+            "top_similarity": float(dense[top]),
             "dense_scaled": float((dense[top] - low) / (high - low)),
             "unknown_terms": float(unknown),
             "top_coverage": self._coverage(terms, self._passage_terms[row]),
