@@ -209,3 +209,25 @@ def test_a_no_answer_carries_the_way_to_a_person_the_door_offers(bot):
     assert bot.reply("lorem ipsum dolor sit amet").handoff is None
     answered = bot.reply("How do you define People Unified?", handoff=handoff)
     assert answered.answer.kind == "retrieval" and answered.handoff is None and answered.understood is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pipeline",
+        "conversation",
+        "handoff",
+        "rules.reading",
+        "rules.intent",
+        "rules.formatting",
+        "sources.base",
+    ],
+)
+def test_answer_module_doctests_pass(name: str) -> None:
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"faqbot.answer.{name}")
+    result = doctest.testmod(module)
+    assert result.failed == 0
+    assert result.attempted > 0

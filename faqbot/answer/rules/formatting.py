@@ -11,7 +11,11 @@ from faqbot.search.retrieve import stem_terms
 
 
 def format_amount(value: float, like: str) -> str:
-    """`value` written the way the corpus wrote `like` ("$1,700" -> "$20,400")."""
+    """`value` written the way the corpus wrote `like`.
+
+    >>> format_amount(20400.0, "$1,700"), format_amount(1062.5, "€850"), format_amount(24000, "2,000 USD")
+    ('$20,400', '€1,062.50', '24,000 USD')
+    """
     prefix = like[: len(like) - len(like.lstrip("$€£¥₹US "))]
     suffix_match = re.search(r"\s*[A-Z]{3}$", like)
     suffix = suffix_match.group(0) if suffix_match and not prefix else ""
