@@ -446,9 +446,9 @@ def load_configured_embedder(settings: Settings) -> Embedder:
     default), `settings.threads`, the ONNX export cached next to the index (or in the user's
     cache) and, when made, checked on the corpus passages.
 
-    Use it to build an index too: with the export cached, an ONNX build of the shipped corpus
-    took about a seventh of the torch build's time, start-up included, and imports no torch
-    (scripts/bench_index_build.py, reports/bench/index_build.json).
+    Use it to build an index too: with the export cached, a `faqbot index` process on ONNX took
+    1/6 of the torch one's time on the shipped corpus and 1/3 on 12 documents (start-up
+    included; embedding alone 1/3), and imports no torch (scripts/bench_index_build.py).
     """
     from faqbot.search.onnx_export import passage_texts
 
