@@ -419,7 +419,7 @@ def bench_scale() -> dict:
     samples = interleaved({name: (lambda q, r=r: r.search(q)) for name, r in retrievers.items()}, qs, rounds=3)
     for name, values in samples.items():
         out[f"{name}_passages"] = len(retrievers[name].index.passages)
-        out[f"{name}_index"] = retrievers[name].index.manifest["faiss_index"]
+        out[f"{name}_index"] = retrievers[name].index.manifest.faiss_index
         out[f"{name}_p50_ms"] = statistics.median(values)
         out[f"{name}_p95_ms"] = percentile(values, 95)
     out["10k_ratio"] = out["10k_p50_ms"] / out["shipped_p50_ms"]

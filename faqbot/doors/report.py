@@ -41,7 +41,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from faqbot.core.errors import FAQBotError
+from faqbot.core.errors import ReportError
 from faqbot.core.text import content_terms, tokens
 from faqbot.store import AnswerStore
 
@@ -73,10 +73,6 @@ DEFAULT_LEXICAL_THRESHOLD = 0.5
 """Share of stemmed content words two wordings must share (Jaccard) to count as the same question."""
 DEFAULT_LIMIT = 5000
 """The most recent no-answers and thumbs-down read (each)."""
-
-
-class ReportError(FAQBotError):
-    """The unanswered-questions report cannot be made as asked."""
 
 
 # --------------------------------------------------------------------------- records

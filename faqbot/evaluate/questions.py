@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from faqbot.core.errors import FAQBotError
+from faqbot.core.errors import EvalFileError
 from faqbot.core.records import Passage
 
 __all__ = ["EvalFileError", "EvalItem", "ExpectedPassage", "match_key", "passage_keys", "read_eval_file"]
@@ -45,10 +45,6 @@ class EvalItem(BaseModel):
     @property
     def answerable(self) -> bool:
         return bool(self.expected)
-
-
-class EvalFileError(FAQBotError):
-    """The evaluation file cannot be read."""
 
 
 def read_eval_file(path: Path) -> list[EvalItem]:

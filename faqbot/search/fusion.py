@@ -28,11 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from faqbot.core.errors import FusionModelError
+
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "fusion.json"
-
-
-class FusionModelError(ValueError):
-    """The fusion weights file is missing, malformed or does not fit the features."""
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,7 @@ class Retriever:
     def __init__(
         self, index: Index, embedder: Embedder, *, cache_size: int = 1024, model: FusionModel | None = None
     ) -> None:
-        if embedder.dimension != index.manifest["dimension"]:
+        if embedder.dimension != index.manifest.dimension:
             raise ValueError(
                 f"embedder dimension {embedder.dimension} does not match the index's {index.manifest['dimension']}"
             )

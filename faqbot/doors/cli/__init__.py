@@ -86,11 +86,11 @@ def cmd_index_check(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     if getattr(args, "check", False):
         return cmd_index_check(args)
-    from faqbot.search.embed import load_embedder
+    from faqbot.search.embed import load_configured_embedder
     from faqbot.search.index import build_index, read_manifest
 
     settings = _settings(args)
-    embedder = load_embedder(settings.model)
+    embedder = load_configured_embedder(settings)
     folder = build_index(settings, embedder, progress=_progress())
     manifest = read_manifest(folder)
     counts = manifest["counts"]
@@ -126,7 +126,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """The HTTP API, the widget and the Slack endpoints; the index is built first when needed."""
     from faqbot.answer.pipeline import FAQBot
     from faqbot.doors.http.app import run
-    from faqbot.search.embed import load_embedder
+    from faqbot.search.embed import load_configured_embedder
     from faqbot.search.index import build_index, build_needed
 
     settings = _settings(args)
@@ -139,7 +139,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     elif (corpus_dir := build_needed(settings, settings.model)) is not None:
         # Build once here, before the workers start and each load the index; the supervising
         # process keeps no model in memory afterwards.
-        embedder = load_embedder(settings.model, threads=settings.threads)
+        embedder = load_configured_embedder(settings)
         build_index(settings.model_copy(update={"corpus_dir": corpus_dir}), embedder, progress=_progress())
     print(f"Serving on http://{args.host}:{args.port}/  (Ctrl-C stops)", file=sys.stderr)
     run(settings, host=args.host, port=args.port, workers=args.workers, bot=bot)
