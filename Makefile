@@ -43,12 +43,13 @@ test test-fast: export PYTHONDONTWRITEBYTECODE :=
 test: $(TEST_STAMP)
 	$(BIN)/pytest -q
 
-# The unit tests and doctests on the fake embedder, on two workers (a test file stays on one, so its
-# module fixtures are built once): no real model, browser, PostgreSQL, other process or fuzzing
-# (tests/conftest.py marks those kinds; pyproject.toml lists the markers).
+# The unit tests and doctests on the fake embedder, on WORKERS processes (a test file stays on one,
+# so its module fixtures are built once): no real model, browser, PostgreSQL, other process or
+# fuzzing (tests/conftest.py marks those kinds; pyproject.toml lists the markers).
+WORKERS ?= 2
 FAST := not slow and not browser and not postgres and not spawn and not fuzz
 test-fast: $(TEST_STAMP)
-	$(BIN)/pytest -q -n 2 --dist loadfile -m "$(FAST)"
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile -m "$(FAST)"
 
 check: $(TEST_STAMP)
 	$(BIN)/ruff check .
