@@ -175,7 +175,7 @@ def test_standalone_questions_and_first_turns_are_asked_once_as_typed():
 
 
 def test_the_desks_memory_of_turns_is_bounded_and_forgets_the_least_recently_used():
-    from faqbot.answer.turns import ConversationDesk
+    from faqbot.doors.turns import ConversationDesk
 
     desk = ConversationDesk(Settings(), memory_limit=2)
     recall = lambda conversation_id: desk.previous_turn(None, None, conversation_id)  # noqa: E731 (no store: memory)

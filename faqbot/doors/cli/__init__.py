@@ -154,9 +154,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Ask questions one after another in the terminal, in one conversation: a follow-up
     ("and for existing ones?") is read against the previous question. `exit`, `quit` or
     Ctrl-D end it; an empty line asks again; `/reset` starts a new conversation."""
-    from faqbot.answer.turns import ConversationDesk, new_conversation_id
     from faqbot.core.errors import InvalidQuestion
     from faqbot.doors.render import plain_text
+    from faqbot.doors.turns import ConversationDesk, new_conversation_id
     from faqbot.store import open_store
 
     bot = _load_bot(args)

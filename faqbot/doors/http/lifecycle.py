@@ -25,9 +25,9 @@ from fastapi import FastAPI
 
 from faqbot.answer.pipeline import FAQBot
 from faqbot.answer.reload import BuildWatcher
-from faqbot.answer.turns import ConversationDesk
 from faqbot.doors.http.models import ApiError
 from faqbot.doors.ratelimit import SharedRateLimiter
+from faqbot.doors.turns import ConversationDesk
 from faqbot.store import AnswerStore, StoreError, open_store, warn_store_failure
 
 __all__ = ["init_state", "lifespan", "ready_bot"]

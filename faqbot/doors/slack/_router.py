@@ -19,7 +19,6 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from faqbot.answer.turns import ConversationDesk, Turn
 from faqbot.core.config import Settings
 from faqbot.core.errors import InvalidQuestion
 from faqbot.doors.render import ResponseType, mattermost_reply, section_block, slack_blocks, slack_notice
@@ -34,6 +33,7 @@ from faqbot.doors.slack._verify import (
     secret,
     verify_signature,
 )
+from faqbot.doors.turns import ConversationDesk, Turn
 from faqbot.store import AnswerStore
 
 if TYPE_CHECKING:
