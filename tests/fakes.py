@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from faqbot.search.retrieve import stem_terms
+from faqbot.core.text import stem_terms
 
 
 class HashingEmbedder:

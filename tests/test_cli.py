@@ -18,7 +18,6 @@ from .fakes import HashingEmbedder
 def fake_model(monkeypatch):
     """Every command gets the fake embedder instead of loading the real model."""
     monkeypatch.setattr("faqbot.search.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
-    monkeypatch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import time
 import numpy as np
 import pytest
 
-from faqbot.core.cache import LRUCache
 from faqbot.search.embed import MicroBatchingEmbedder
 
 from .fakes import HashingEmbedder
@@ -69,18 +68,3 @@ def test_a_failing_model_fails_every_waiter():
 
     with pytest.raises(RuntimeError, match="model crashed"):
         MicroBatchingEmbedder(Broken()).encode(["anything"])
-
-
-def test_lru_cache_evicts_the_least_recently_used():
-    cache: LRUCache[str, int] = LRUCache(2)
-    cache.put("a", 1)
-    cache.put("b", 2)
-    assert cache.get("a") == 1  # a is now the most recent
-    cache.put("c", 3)
-    assert cache.get("b") is None and cache.get("a") == 1 and cache.get("c") == 3
-    assert len(cache) == 2 and cache.hits == 3 and cache.misses == 1
-    disabled: LRUCache[str, int] = LRUCache(0)
-    disabled.put("a", 1)
-    assert disabled.get("a") is None
-    with pytest.raises(ValueError, match="-1"):
-        LRUCache(-1)

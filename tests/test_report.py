@@ -111,7 +111,6 @@ def cells(html: str, attribute: str) -> dict[str, str]:
 def fake_model(monkeypatch):
     """Commands get the fake embedder instead of loading the real model."""
     monkeypatch.setattr("faqbot.search.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
-    monkeypatch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +141,7 @@ def report_dir(corpus_and_index, eval_file, tmp_path_factory) -> Path:
     corpus, index = corpus_and_index
     folder = tmp_path_factory.mktemp("out") / "dev"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("faqbot.answer.pipeline.load_embedder", lambda model=None, **options: HashingEmbedder())
+        patch.setattr("faqbot.search.embed.load_embedder", lambda model=None, **options: HashingEmbedder())
         code = cli.main(
             ["eval", str(eval_file), "--report", str(folder), "--corpus", str(corpus), "--index", str(index)]
         )

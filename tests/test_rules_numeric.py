@@ -23,7 +23,7 @@ from faqbot import FAQBot
 from faqbot.answer.rules import detect_intent, normalize_question, split_parts
 from faqbot.core.config import Settings
 from faqbot.core.datemath import describe_span, span_between
-from faqbot.core.numwords import parse_number, spell_out_numbers
+from faqbot.core.text import parse_number, spell_out_numbers
 
 from .conftest import EXTRA_CORPUS, SHIPPED_CORPUS
 from .fakes import HashingEmbedder

@@ -118,7 +118,7 @@ class FakeSlackAPI:
                     pass
 
             self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+            threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
             FakeSlackAPI.started.append(self)
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 

@@ -26,9 +26,10 @@ from faqbot.answer.sources import SOURCES, AnswerSource, Asked, Reply, load_sour
 from faqbot.core.config import Settings
 from faqbot.core.errors import InvalidQuestion
 from faqbot.core.records import Answer, Citation, RelatedQuestion
-from faqbot.search.embed import Embedder, MicroBatchingEmbedder, load_embedder
+from faqbot.core.text import stem_terms
+from faqbot.search.embed import Embedder, MicroBatchingEmbedder, load_configured_embedder
 from faqbot.search.index import Index, Progress, ensure_index
-from faqbot.search.retrieve import Hit, Retrieval, Retriever, stem_terms
+from faqbot.search.retrieve import Hit, Retrieval, Retriever
 
 if TYPE_CHECKING:
     from faqbot.answer.conversation import PreviousTurn
@@ -88,7 +89,9 @@ class FAQBot:
         self.settings = settings or Settings()
         self.index = index
         self.embedder = embedder
-        self.retriever = Retriever(index, embedder, cache_size=self.settings.cache_size)
+        self.retriever = Retriever(
+            index, embedder, cache_size=self.settings.cache_size, language=self.settings.language
+        )
         # Answers depend on what was asked (with its conversation and door) and today's date;
         # a new index means a new FAQBot. Size 0 turns the cache off.
         size = self.settings.cache_size
@@ -112,16 +115,7 @@ class FAQBot:
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
         if embedder is None:
-            from faqbot.search.embed import encoder_cache_dirs
-            from faqbot.search.onnx_export import passage_texts
-
-            embedder = load_embedder(
-                settings.model,
-                threads=settings.threads,
-                backend=settings.backend,
-                cache_dirs=encoder_cache_dirs(settings.index_dir),
-                check_texts=lambda: passage_texts(settings.corpus_dir),
-            )
+            embedder = load_configured_embedder(settings)
             if settings.micro_batching:
                 embedder = MicroBatchingEmbedder(embedder)
         index = ensure_index(settings, embedder, progress=progress)

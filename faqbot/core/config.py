@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from faqbot.core.text import DEFAULT_LANGUAGE, stemmer
+
 log = logging.getLogger(__name__)
 
 StringList = Annotated[list[str], NoDecode]
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
 
     # Answering.
     max_question_chars: int = Field(MAX_QUESTION_CHARS, ge=1)
+    language: str = Field(
+        DEFAULT_LANGUAGE,
+        description="The corpus's language: which Snowball stemmer lexical search uses (english, german, ...).",
+    )
     no_answer_threshold: float = Field(
         0.35,
         ge=0.0,
@@ -104,6 +110,13 @@ class Settings(BaseSettings):
         "a thumbs-down and a request for a person; nothing is offered when unset.",
     )
     handoff_label: str = Field("Contact support", description="The text of the handoff link.")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        stemmer(value)  # ValueError naming the languages there are
+        return value
 
     @field_validator("handoff_url")
     @classmethod

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from faqbot.core.errors import ReportError
-from faqbot.core.text import content_terms, tokens
+from faqbot.core.text import DEFAULT_LANGUAGE, content_terms, stemmer, tokens
 from faqbot.store import AnswerStore
 
 __all__ = [
@@ -208,16 +208,16 @@ class LexicalSimilarity:
     """Jaccard overlap of stemmed content words ("cancelling my plans" ~ "cancel plan"):
     deterministic, needs no model. Texts with no content word fall back to all their words."""
 
-    def __init__(self, threshold: float = DEFAULT_LEXICAL_THRESHOLD, note: str = "") -> None:
+    def __init__(
+        self, threshold: float = DEFAULT_LEXICAL_THRESHOLD, note: str = "", *, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self.threshold = _check_threshold(threshold)
         self.description = f"shared stemmed words (Jaccard >= {self.threshold:g})" + (f"; {note}" if note else "")
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer("english")
+        self.language = language
 
     def words(self, text: str) -> frozenset[str]:
         terms = content_terms(text) or tokens(text)
-        return frozenset(self._stemmer.stemWords(terms))
+        return frozenset(stemmer(self.language).stemWords(terms))
 
     def prepare(self, texts: list[str]) -> list[frozenset[str]]:
         return [self.words(text) for text in texts]
@@ -272,14 +272,17 @@ def load_similarity(settings: Any | None, *, threshold: float | None = None, emb
         from faqbot.search import embed
 
         try:
-            embedder = embed.load_embedder(settings.model, threads=getattr(settings, "threads", None))
+            embedder = embed.load_configured_embedder(settings)
         except (OSError, ImportError, ValueError) as error:
             log.warning("could not load the model %r; grouping by words instead: %s", settings.model, error)
             note = f"the model {settings.model} could not be loaded: {' '.join(str(error).split())[:160]}"
-            return LexicalSimilarity(DEFAULT_LEXICAL_THRESHOLD if threshold is None else threshold, note=note)
+            return LexicalSimilarity(
+                DEFAULT_LEXICAL_THRESHOLD if threshold is None else threshold, note=note, language=settings.language
+            )
     if embedder is not None:
         return EmbeddingSimilarity(embedder, DEFAULT_EMBEDDING_THRESHOLD if threshold is None else threshold)
-    return LexicalSimilarity(DEFAULT_LEXICAL_THRESHOLD if threshold is None else threshold)
+    language = getattr(settings, "language", DEFAULT_LANGUAGE)
+    return LexicalSimilarity(DEFAULT_LEXICAL_THRESHOLD if threshold is None else threshold, language=language)
 
 
 # --------------------------------------------------------------------------- grouping

@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import threading
@@ -36,12 +35,11 @@ from dataclasses import dataclass, field
 
 import bm25s
 import numpy as np
-import Stemmer
 from cachetools import LRUCache
 from symspellpy import SymSpell, Verbosity
 
 from faqbot.core.records import Passage
-from faqbot.core.text import content_terms, tokens
+from faqbot.core.text import DEFAULT_LANGUAGE, stem_terms, stem_word, tokens
 from faqbot.search.embed import Embedder
 from faqbot.search.fusion import FusionModel
 from faqbot.search.index import Index
@@ -104,19 +102,6 @@ few points of out-of-domain declines at the same false no-answer rate (within th
 noise of 112 such questions) and raised false no-answers on the third of answerable
 questions that share the fewest words with their passage: they measure how a
 question is worded as much as whether the corpus answers it."""
-
-_stemmer = Stemmer.Stemmer("english")
-
-
-def stem_terms(text: str) -> list[str]:
-    """Stemmed content terms: the unit of lexical matching."""
-    return list(_stem_terms(text))
-
-
-@functools.lru_cache(maxsize=8192)
-def _stem_terms(text: str) -> tuple[str, ...]:
-    # The same question and answer sentences are stemmed by several stages: once is enough.
-    return tuple(_stemmer.stemWords(content_terms(text)))
 
 
 def heading_text(passage: Passage) -> str:
@@ -194,16 +179,23 @@ class Retriever:
     """
 
     def __init__(
-        self, index: Index, embedder: Embedder, *, cache_size: int = 1024, model: FusionModel | None = None
+        self,
+        index: Index,
+        embedder: Embedder,
+        *,
+        cache_size: int = 1024,
+        model: FusionModel | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         if embedder.dimension != index.manifest.dimension:
             raise ValueError(
-                f"embedder dimension {embedder.dimension} does not match the index's {index.manifest['dimension']}"
+                f"embedder dimension {embedder.dimension} does not match the index's {index.manifest.dimension}"
             )
         if "question_answer" not in index.view_vectors:
             raise ValueError("the index has no 'question_answer' view: rebuild it")
         self.index = index
         self.embedder = embedder
+        self.language = language  # the stemmer's: lexical fields and queries are stemmed alike
         self.model = model or FusionModel.load()
         # cachetools caches are not thread-safe: server threads share one retriever.
         self._lock = threading.Lock()
@@ -212,16 +204,18 @@ class Retriever:
         qa = index.view_vectors["question_answer"]
         self._question_vectors = index.view_vectors.get("question", qa)
 
-        documents = [stem_terms(passage_search_text(p)) for p in passages]
+        documents = [stem_terms(passage_search_text(p), self.language) for p in passages]
         self._bm25 = {
             "all": _FieldBM25(documents),
-            "question": _FieldBM25([stem_terms(p.question or "") for p in passages]),
-            "answer": _FieldBM25([stem_terms(p.answer_text) for p in passages]),
-            "heading": _FieldBM25([stem_terms(heading_text(p)) for p in passages]),
+            "question": _FieldBM25([stem_terms(p.question or "", self.language) for p in passages]),
+            "answer": _FieldBM25([stem_terms(p.answer_text, self.language) for p in passages]),
+            "heading": _FieldBM25([stem_terms(heading_text(p), self.language) for p in passages]),
         }
         self._document_frequency = Counter(term for terms in documents for term in set(terms))
         self._passage_terms = [set(terms) for terms in documents]
-        self._question_terms = [set(stem_terms(f"{heading_text(p)} {p.question or ''}")) for p in passages]
+        self._question_terms = [
+            set(stem_terms(f"{heading_text(p)} {p.question or ''}", self.language)) for p in passages
+        ]
         self._is_section = np.array([p.question is None for p in passages], dtype=np.float32)
 
         # The heading path is embedded once per distinct heading (a corpus has few).
@@ -282,7 +276,7 @@ class Retriever:
         return corrected
 
     def _closest_known_word(self, word: str) -> str | None:
-        if _stemmer.stemWord(word) in self._document_frequency:
+        if stem_word(word, self.language) in self._document_frequency:
             return None  # another form of a known word ("solution" for "solutions")
         if self._speller is None:
             # Building the deletes dictionary costs ~0.1 s per 1,000 words, so a corpus whose
@@ -298,14 +292,14 @@ class Retriever:
 
     def known_terms(self, question: str) -> float:
         """Share of the question's content terms that occur anywhere in the corpus (0..1)."""
-        terms = stem_terms(question)
+        terms = stem_terms(question, self.language)
         if not terms:
             return 0.0
         return sum(term in self._document_frequency for term in terms) / len(terms)
 
     def coverage(self, question: str, passage_index: int) -> float:
         """IDF-weighted share of the question's content terms that the passage contains."""
-        return self._coverage(stem_terms(question), self._passage_terms[passage_index])
+        return self._coverage(stem_terms(question, self.language), self._passage_terms[passage_index])
 
     def _coverage(self, terms: list[str], found_in: set[str]) -> float:
         if not terms:
@@ -410,7 +404,7 @@ class Retriever:
         depth = min(CANDIDATES, len(passages))
         query = vector[None, :].astype(np.float32)
         found = [self.index.view_indexes[view].search(query, depth)[1][0] for view in self.index.view_indexes]
-        terms = stem_terms(lexical_query)
+        terms = stem_terms(lexical_query, self.language)
         bm25 = {name: field_index.scores(terms) for name, field_index in self._bm25.items()}
         best_lexical = np.argpartition(-bm25["all"], depth - 1)[:depth]
         found.append(best_lexical[bm25["all"][best_lexical] > 0])
@@ -445,7 +439,7 @@ class Retriever:
         order = np.argsort(-probability, kind="stable")
         top = int(order[0])
         row = int(candidates.rows[top])
-        terms = stem_terms(candidates.lexical_query)
+        terms = stem_terms(candidates.lexical_query, self.language)
         low, high = self._own_scale
         dense = candidates.column("dense_question_answer")
         unknown_idf = math.log(1 + (len(self.index.passages) + 1))

@@ -22,8 +22,8 @@ from faqbot.answer.rules.intent import (
 )
 from faqbot.answer.rules.reading import _NAME, _PRONOUN, normalize_question, split_parts
 from faqbot.core.records import Answer, Citation, Fact, RuleTrace
-from faqbot.core.text import split_sentences
-from faqbot.search.retrieve import Retrieval, Retriever, stem_terms
+from faqbot.core.text import split_sentences, stem_terms
+from faqbot.search.retrieve import Retrieval, Retriever
 
 
 class RuleEngine(FigureAnswers):

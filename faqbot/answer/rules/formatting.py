@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from faqbot.core.records import Fact
-from faqbot.search.retrieve import stem_terms
+from faqbot.core.text import stem_terms
 
 
 def format_amount(value: float, like: str) -> str:

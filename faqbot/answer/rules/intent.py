@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from faqbot.answer.rules.reading import normalize_question
 from faqbot.core.records import Fact
+from faqbot.core.text import stem_terms
 from faqbot.ingest.facts import facts_in_sentence
-from faqbot.search.retrieve import stem_terms
 
 # Ways to write a currency in a question, by ISO code.
 _CURRENCY_WORDS = {

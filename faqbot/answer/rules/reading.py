@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from faqbot.core.numwords import spell_out_numbers
+from faqbot.core.text import spell_out_numbers
 
 _APOSTROPHE = "['’]"
 _CONTRACTIONS = [
