@@ -12,6 +12,8 @@ after a database restart the next request reconnects.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,7 @@ def make_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: float)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -76,3 +78,17 @@ def make_engine(url: sa.URL, *, busy_timeout_s: float, connect_timeout_s: float)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any, attempts: int = 50) -> None:
+    """`PRAGMA journal_mode = WAL`, retried: on a new file, processes opening it at the same
+    moment contend for the exclusive lock the switch takes, and SQLite may answer "database
+    is locked" at once instead of waiting out the busy timeout."""
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
