@@ -56,9 +56,9 @@ class Settings(BaseSettings):
         0.35,
         ge=0.0,
         le=1.0,
-        description="Below this confidence the bot says it does not know. 0.35 keeps false "
-        "no-answers under 5% on the dev set with the shipped corpus and with the extra "
-        "documents, at the highest no-answer recall (scripts/tune_retrieval.py).",
+        description="Below this confidence the bot says it does not know. The abstention model's "
+        "bias is shifted so that 0.35 is the cut chosen leave-one-document-out for at most 4% "
+        "false no-answers (scripts/fit_fusion.py).",
     )
     related_count: int = Field(3, ge=0, le=10)
 
