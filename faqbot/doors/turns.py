@@ -11,6 +11,12 @@ bot answers the question with it (`FAQBot.reply`: its answer sources read a foll
 the previous turn, and a no-answer carries the way to a person when `settings.handoff_url` is
 set); the turn is remembered; and the answer is logged with its conversation id, the question
 as understood and whether a handoff was offered.
+
+The log row is not waited for: the desk picks the answer's id and hands the row to the store's
+writer (`faqbot.store.LogWriter`, one thread, in order), so the answer goes out while the row is
+written. Reads of the log in this process wait for it; `store.close()` writes what is queued.
+A store that just failed (its breaker open, or the previous turn unreadable this very turn) is
+written to at once, as before: the answer then goes out unlogged, with no answer id.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from cachetools import LRUCache
 
 from faqbot.answer.conversation import PreviousTurn
 from faqbot.answer.handoff import Handoff, handoff_of
-from faqbot.store import AnswerStore, StoreError, log_answer, warn_store_failure
+from faqbot.store import AnswerStore, StoreError, log_answer, new_answer_id, warn_store_failure
 
 if TYPE_CHECKING:
     from faqbot.answer.pipeline import FAQBot
@@ -64,18 +70,29 @@ class ConversationDesk:
 
     def previous_turn(self, bot: FAQBot, store: AnswerStore | None, conversation_id: str) -> PreviousTurn | None:
         """The last turn of the conversation: from the store, else from this process's memory."""
+        return self._previous_turn(bot, store, conversation_id)[0]
+
+    def _previous_turn(
+        self, bot: FAQBot, store: AnswerStore | None, conversation_id: str
+    ) -> tuple[PreviousTurn | None, bool]:
+        # The turn, and whether the store failed reading it.
+        failed = False
         if store is not None:
             try:
                 logged = store.last_turn(conversation_id)
             except StoreError as error:
+                failed = True
                 warn_store_failure("reading the conversation from this process's memory", error)
             else:
                 if logged is not None:
                     question = logged.understood or logged.question
                     answered = logged.kind != "no_answer"
-                    return PreviousTurn(question, _passage_question(bot, logged.top_passage_id) if answered else None)
+                    previous = PreviousTurn(
+                        question, _passage_question(bot, logged.top_passage_id) if answered else None
+                    )
+                    return previous, False
         with self._memory_lock:
-            return self._memory.get(conversation_id)
+            return self._memory.get(conversation_id), failed
 
     def remember(self, conversation_id: str, turn: PreviousTurn) -> None:
         """Keep `turn` in this process as the last turn of `conversation_id` (the least
@@ -96,11 +113,11 @@ class ConversationDesk:
         """Answer `question` in the conversation `conversation_id` (a new one when None) and
         log it. Raises what `bot.ask` raises (InvalidQuestion)."""
         started = time.perf_counter()
-        previous = None
+        previous, store_failed = None, False
         if conversation_id is None:
             conversation_id = new_conversation_id()
         else:
-            previous = self.previous_turn(bot, store, conversation_id)
+            previous, store_failed = self._previous_turn(bot, store, conversation_id)
         reply = bot.reply(question, top_k=top_k, previous=previous, handoff=self.handoff)
         answer = reply.answer
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -114,6 +131,8 @@ class ConversationDesk:
             conversation_id=conversation_id,
             understood=reply.understood,
             handoff=reply.handoff is not None,
+            answer_id=new_answer_id(),
+            background=not store_failed,
         )
         return Turn(answer, conversation_id, reply.understood, answer_id, reply.handoff)
 

@@ -28,11 +28,12 @@ several processes start at once (`_schema.py`). Errors (defined in
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faqbot.core.errors import StoreError, UnknownAnswer
 from faqbot.core.records import Answer
@@ -47,6 +48,7 @@ from faqbot.store._types import (
     StoreStats,
 )
 from faqbot.store.protocol import AnswerStore
+from faqbot.store.writer import LogWriter, new_answer_id
 
 if TYPE_CHECKING:
     from faqbot.core.config import Settings
@@ -59,6 +61,7 @@ __all__ = [
     "AnswerStore",
     "BucketResult",
     "FeedbackEntry",
+    "LogWriter",
     "LoggedAnswer",
     "Rating",
     "SqlStore",
@@ -68,6 +71,7 @@ __all__ = [
     "UnknownAnswer",
     "database_target",
     "log_answer",
+    "new_answer_id",
     "open_store",
     "warn_store_failure",
 ]
@@ -117,20 +121,36 @@ def log_answer(
     conversation_id: str | None = None,
     understood: str | None = None,
     handoff: bool = False,
+    answer_id: str | None = None,
+    background: bool = False,
 ) -> str | None:
-    """Log an answer from any door; the answer's id, or None when the store failed (warned
-    about and counted, never raised: the asker still gets the answer)."""
+    """Log an answer from any door; the answer's id (`answer_id` when given), or None when
+    the store failed (warned about and counted, never raised: the asker still gets the answer).
+
+    With `background`, a store that is healthy (its last call succeeded) gets the row through
+    its `writer` and the id is returned at once: the row is written a moment later, in order,
+    and this process's reads wait for it. A store that failed last is written to here, as
+    before (its breaker answers at once; a store back up logs again on the next answer).
+    A failed background write is warned about and counted by the writer (`writer.failed`).
+    """
     if store is None:
         return None
+    fields: dict[str, Any] = {"latency_ms": latency_ms, "channel": channel, "conversation_id": conversation_id}
+    fields |= {"understood": understood, "handoff": handoff}
+    writer: LogWriter | None = getattr(store, "writer", None) if background else None
+    if writer is not None and _defers(store):
+        answer_id = answer_id or new_answer_id()
+        writer.submit(functools.partial(store.log_answer, answer, answer_id=answer_id, **fields))
+        return answer_id
+    if answer_id is not None:
+        fields["answer_id"] = answer_id
     try:
-        return store.log_answer(
-            answer,
-            latency_ms=latency_ms,
-            channel=channel,
-            conversation_id=conversation_id,
-            understood=understood,
-            handoff=handoff,
-        )
+        return store.log_answer(answer, **fields)
     except StoreError as error:
         warn_store_failure("answering without logging", error)
         return None
+
+
+def _defers(store: AnswerStore) -> bool:
+    # A healthy store whose rows another thread may write (SqlStore, not in-memory SQLite).
+    return bool(getattr(store, "healthy", False) and getattr(store, "defers_writes", False))

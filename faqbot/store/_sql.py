@@ -12,6 +12,10 @@ PostgreSQL advisory lock), which serializes processes starting at once.
 When the database fails, calls raise `StoreError` and, for the next
 `RETRY_AFTER_S` seconds, fail at once without trying again: a database that is
 down costs requests nothing while it is down.
+
+Answers may be logged without waiting (`writer`, a `LogWriter`: `faqbot.store.log_answer`
+with `background=True`); every read of the log first waits for the rows this process
+queued (`flush_all`), and `close()` writes this store's before closing.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +53,7 @@ from faqbot.store._types import (
     Rating,
     StoreStats,
 )
+from faqbot.store.writer import LogWriter, flush_all, new_answer_id
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT_S", "MIGRATIONS", "SCHEMA_VERSION", "SqlStore", "engine_url"]
 
@@ -110,6 +114,8 @@ class SqlStore:
         self.failures = 0
         """How many calls failed because of the database (shown by /api/ready)."""
         self.last_failure: str | None = None
+        self.writer = LogWriter()
+        """Writes no request waits for (answers' log rows), in order; drained by reads and `close()`."""
 
     def __repr__(self) -> str:
         return f"SqlStore({self.describe()!r})"
@@ -171,8 +177,22 @@ class SqlStore:
         with self._transaction() as connection:
             return int(connection.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() or 0)
 
+    @property
+    def healthy(self) -> bool:
+        """False from a failed call to the database until the next call succeeds (the breaker
+        open, or past its `RETRY_AFTER_S` and not tried again yet); True before the first call."""
+        return self._down_until == 0.0
+
+    @property
+    def defers_writes(self) -> bool:
+        """Whether rows may be written by `writer` (not for an in-memory SQLite database:
+        it exists in one thread only)."""
+        return self.path != ":memory:"
+
     def close(self) -> None:
-        """Close every connection this store opened; later use raises StoreError."""
+        """Write the queued rows, then close every connection this store opened; later use
+        raises StoreError."""
+        self.writer.close()
         with self._lock:
             self._closed = True
             engine, self._engine = self._engine, None
@@ -196,13 +216,15 @@ class SqlStore:
         conversation_id: str | None = None,
         understood: str | None = None,
         handoff: bool = False,
+        answer_id: str | None = None,
     ) -> str:
-        """Log one answer; return its id (a random hex string, safe to show to clients).
+        """Log one answer; return its id (`answer_id` when given, else a new random hex
+        string, safe to show to clients).
 
         `conversation_id` ties it to a conversation (see `last_turn`), `understood` is the
         question as the bot answered it when it differs from the one asked (a resolved
         follow-up), `handoff` whether the answer offered a way to a person."""
-        answer_id = uuid.uuid4().hex
+        answer_id = answer_id or new_answer_id()
         top = answer.citations[0].passage_id if answer.citations else None
         if latency_ms is None:
             latency_ms = answer.timings_ms.get("total")
@@ -238,6 +260,7 @@ class SqlStore:
     def mark_handoff(self, answer_id: str) -> bool:
         """Record that a way to a person was offered on a logged answer (e.g. after a
         thumbs-down); False when the log does not hold the answer."""
+        flush_all()
         with self._transaction() as connection:
             result = connection.execute(
                 sa.text("UPDATE conversations SET handoff = 1 WHERE id = :id"), {"id": answer_id}
@@ -276,6 +299,7 @@ class SqlStore:
         }
         if answer_id is None and not question:
             raise ValueError("feedback needs an answer_id or a question")
+        flush_all()  # the answer may be this process's, still queued
         with self._transaction() as connection:
             if answer_id is None:
                 return int(
@@ -391,12 +415,14 @@ class SqlStore:
         handoffs (answers that offered a way to a person), and questions per day."""
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise ValueError(f"days must be a positive integer, got {days!r}")
+        flush_all()
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat(timespec="milliseconds")
         with self._transaction() as connection:
             return read_stats(connection, since)
 
     def _select(self, sql: str, params: dict[str, object], limit: int | None) -> list[Any]:
         sql, params = with_limit(sql, params, limit)
+        flush_all()  # this process's queued rows first: reads see our own writes
         with self._transaction() as connection:
             return list(connection.execute(sa.text(sql), params).all())
 

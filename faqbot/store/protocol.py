@@ -45,8 +45,9 @@ class AnswerStore(Protocol):
         conversation_id: str | None = None,
         understood: str | None = None,
         handoff: bool = False,
+        answer_id: str | None = None,
     ) -> str:
-        """Log one answer; its id."""
+        """Log one answer (under `answer_id` when given, else a new id); its id."""
         ...
 
     def last_turn(self, conversation_id: str) -> LoggedAnswer | None:

@@ -23,12 +23,18 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faqbot.doors.cli._review import add_eval, add_report, cmd_cross_validate, cmd_eval, cmd_report
 from faqbot.doors.cli._shared import EXIT_BELOW_MIN_SCORE, EXIT_ERROR, EXIT_REGRESSION, Subcommands
 from faqbot.doors.cli._shared import load_bot as _load_bot
 from faqbot.doors.cli._shared import progress as _progress
 from faqbot.doors.cli._shared import settings_of as _settings
+
+if TYPE_CHECKING:
+    from faqbot.answer.pipeline import FAQBot
+    from faqbot.doors.turns import ConversationDesk
+    from faqbot.store import AnswerStore
 
 __all__ = [
     "COMMANDS",
@@ -154,21 +160,31 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """Ask questions one after another in the terminal, in one conversation: a follow-up
     ("and for existing ones?") is read against the previous question. `exit`, `quit` or
     Ctrl-D end it; an empty line asks again; `/reset` starts a new conversation."""
-    from faqbot.core.errors import InvalidQuestion
-    from faqbot.doors.render import plain_text
-    from faqbot.doors.turns import ConversationDesk, new_conversation_id
+    from faqbot.doors.turns import ConversationDesk
     from faqbot.store import open_store
 
     bot = _load_bot(args)
     # --log: answers go to the same log as the server's (channel "cli"), for `faqbot report`.
     store = open_store(bot.settings) if args.log else None
-    desk = ConversationDesk(bot.settings)
-    conversation_id = new_conversation_id()
     documents = len({p.source for p in bot.index.passages})
     print(
         f"Ask about the FAQ ({len(bot.index.passages)} passages from {documents} documents). "
         f"`{CHAT_RESET}` starts a new conversation; `exit`, `quit` or Ctrl-D quits.\n"
     )
+    try:
+        return _chat(bot, store, ConversationDesk(bot.settings))
+    finally:
+        if store is not None:
+            store.close()  # the answers' rows still queued are written first
+
+
+def _chat(bot: FAQBot, store: AnswerStore | None, desk: ConversationDesk) -> int:
+    """The questions and answers of `faqbot chat`, until the person quits."""
+    from faqbot.core.errors import InvalidQuestion
+    from faqbot.doors.render import plain_text
+    from faqbot.doors.turns import new_conversation_id
+
+    conversation_id = new_conversation_id()
     while True:
         try:
             question = input("you> ")

@@ -57,7 +57,7 @@ def init_state(
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the store's tables, start loading the bot and watching for new builds; on
-    shutdown stop the watcher and close the store."""
+    shutdown stop the watcher and close the store (after writing the queued log rows)."""
     settings = app.state.settings
     if app.state.store_closed:
         _reopen_store(app, settings)
@@ -79,7 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if watcher is not None:
             watcher.stop()
-        store.close()
+        store.close()  # the answers' log rows still queued (store.writer) are written first
         app.state.store_closed = True
 
 
