@@ -21,6 +21,8 @@ from faqbot.store import Store, StoreStats
 TOKEN = "s3cret-token"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+# A few minutes ago, but still today (in the first minutes after midnight, today's start).
+RECENT = max(NOW - dt.timedelta(minutes=5), NOW.replace(hour=0, minute=0, second=0))
 
 
 def no_answer(question: str) -> Answer:
@@ -66,7 +68,7 @@ def traffic(tmp_path: Path) -> Path:
         store.log_answer(no_answer("Is there an old fax number?"), latency_ms=5.0)
         clock.at = NOW - dt.timedelta(days=3)
         store.log_answer(answered("What does it cost?"), latency_ms=40.0)
-        clock.at = NOW - dt.timedelta(minutes=5)
+        clock.at = RECENT
         up = store.log_answer(answered("How do I renew?"), latency_ms=12.0)
         down = store.log_answer(answered("Can I pay by invoice?"), latency_ms=250.0)
         store.log_answer(answered("Where is the <b>price</b> list?"), latency_ms=None)

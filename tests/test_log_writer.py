@@ -231,3 +231,16 @@ def test_the_feedback_route_waits_for_a_row_another_replica_is_writing(tmp_path:
         assert looks == [answer_id] * 3
         gone = client.post("/api/feedback", json={"answer_id": "f" * 32, "rating": "up"})
         assert gone.status_code == 404
+
+
+def test_a_full_queue_writes_in_the_caller_instead_of_growing():
+    writer = LogWriter(max_pending=1)
+    release = threading.Event()
+    done: list[str] = []
+    writer.submit(lambda: (release.wait(5), done.append("queued")))
+    writer.submit(lambda: done.append("in the caller"))  # the queue is full: runs here, now
+    assert done == ["in the caller"]
+    release.set()
+    assert writer.flush(5)
+    assert done == ["in the caller", "queued"]
+    writer.close()

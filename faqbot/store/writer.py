@@ -33,9 +33,14 @@ from collections.abc import Callable
 
 from faqbot.core.errors import StoreError
 
-__all__ = ["DRAIN_TIMEOUT_S", "LogWriter", "flush_all", "new_answer_id"]
+__all__ = ["DRAIN_TIMEOUT_S", "MAX_PENDING", "LogWriter", "flush_all", "new_answer_id"]
 
 log = logging.getLogger(__name__)
+
+MAX_PENDING = 10_000
+"""At most this many writes wait in the queue; past it a write runs in its caller (the
+request then waits for the database, as it did before writes were queued), so a hanging
+database cannot grow the queue without bound."""
 
 DRAIN_TIMEOUT_S = 30.0
 """The longest a read or a shutdown waits for queued writes (each write is bounded by the
@@ -52,8 +57,9 @@ def new_answer_id() -> str:
 class LogWriter:
     """Runs the writes handed to it, in order, on one daemon thread (started on first use)."""
 
-    def __init__(self, *, name: str = "faqbot-log-writer") -> None:
+    def __init__(self, *, name: str = "faqbot-log-writer", max_pending: int = MAX_PENDING) -> None:
         self.name = name
+        self.max_pending = max_pending
         self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -72,10 +78,11 @@ class LogWriter:
         return self._pending
 
     def submit(self, write: Write) -> None:
-        """Queue `write` (a call that writes one row). After `close()`, it runs at once in the
-        caller, and raises what it raises (a closed store raises StoreError)."""
+        """Queue `write` (a call that writes one row). After `close()`, or with `max_pending`
+        writes already waiting, it runs at once in the caller, and raises what it raises (a
+        closed store raises StoreError)."""
         with self._lock:
-            if not self._closed:
+            if not self._closed and self._pending < self.max_pending:
                 self._pending += 1
                 if self._thread is None:
                     self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
