@@ -116,6 +116,19 @@ class Replica:
 _client_numbers = itertools.count(1)
 
 
+def logged(database_url: str, answer_id: str, within_s: float = 5.0) -> bool:
+    """Whether the answer's row reaches the database within `within_s`: a replica writes it
+    just after sending the answer (faqbot/store/writer.py), so a reader may look first."""
+    deadline = time.monotonic() + within_s
+    with Store(database_url) as store:
+        while True:
+            if any(row.id == answer_id for row in store.conversations(limit=50)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
 def fresh_client_ip() -> str:
     """A client address never used before (its own rate budget)."""
     n = next(_client_numbers)
@@ -286,8 +299,7 @@ def test_postgresql_stopped_mid_traffic_answers_go_on_and_logging_resumes(deploy
     for replica in replicas:
         answer = replica.ask(PRICE_QUESTION, fresh_client_ip()).json()
         assert answer["answer_id"], f"replica {replica.name} does not log after the restart"
-        with Store(deployment["database_url"]) as store:
-            assert any(row.id == answer["answer_id"] for row in store.conversations(limit=50))
+        assert logged(deployment["database_url"], answer["answer_id"]), f"replica {replica.name} lost the row"
     print(
         f"\n{len(traffic.statuses)} requests while PostgreSQL stopped and started: all 200, {traffic.unlogged} unlogged"
     )
