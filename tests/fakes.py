@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 
 from faqbot.core.text import stem_terms
+from faqbot.evaluate.evaluation import ItemResult
 
 
 class HashingEmbedder:
@@ -44,3 +45,26 @@ class HashingEmbedder:
             else:
                 vectors[row, 0] = 1.0
         return vectors
+
+
+def item_result(**overrides: object) -> ItemResult:
+    """One evaluated item, answered right at rank 1 unless `overrides` say otherwise."""
+    fields: dict[str, object] = {
+        "id": "x",
+        "kind": "paraphrase",
+        "question": "q",
+        "answerable": True,
+        "expected": ["Q"],
+        "got_kind": "retrieval",
+        "got_passages": [],
+        "cited": None,
+        "confidence": 0.9,
+        "answer": "a",
+        "top1": True,
+        "rank": 1,
+        "answered_correctly": True,
+        "must_contain_ok": None,
+        "correct": True,
+        "latency_ms": 10.0,
+    }
+    return ItemResult(**(fields | overrides))

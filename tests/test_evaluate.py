@@ -9,30 +9,9 @@ import json
 import pytest
 
 from faqbot import FAQBot
-from faqbot.evaluate.evaluation import EvalFileError, ItemResult, evaluate, markdown_table, read_eval_file, summarize
+from faqbot.evaluate.evaluation import EvalFileError, evaluate, markdown_table, read_eval_file, summarize
 
-
-def result(**overrides) -> ItemResult:
-    fields = {
-        "id": "x",
-        "kind": "paraphrase",
-        "question": "q",
-        "answerable": True,
-        "expected": ["Q"],
-        "got_kind": "retrieval",
-        "got_passages": [],
-        "cited": None,
-        "confidence": 0.9,
-        "answer": "a",
-        "top1": True,
-        "rank": 1,
-        "answered_correctly": True,
-        "must_contain_ok": None,
-        "correct": True,
-        "latency_ms": 10.0,
-    }
-    fields.update(overrides)
-    return ItemResult(**fields)
+from .fakes import item_result as result
 
 
 def test_summarize_computes_each_metric():

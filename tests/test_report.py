@@ -48,34 +48,13 @@ from faqbot.store import Store
 
 from .conftest import DEV_SET, SHIPPED_CORPUS
 from .fakes import HashingEmbedder
+from .fakes import item_result as result
 
 PLOT_NAMES = ("confidence_histogram", "threshold_sweep", "recall_at_k")
 NASTY = '<script>alert("x")</script> & <b>bold</b> pricing?'
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def result(**overrides) -> ItemResult:
-    fields = {
-        "id": "x",
-        "kind": "paraphrase",
-        "question": "q",
-        "answerable": True,
-        "expected": ["Q"],
-        "got_kind": "retrieval",
-        "got_passages": [],
-        "cited": None,
-        "confidence": 0.9,
-        "answer": "a",
-        "top1": True,
-        "rank": 1,
-        "answered_correctly": True,
-        "must_contain_ok": None,
-        "correct": True,
-        "latency_ms": 10.0,
-    }
-    return ItemResult(**(fields | overrides))
 
 
 class _Cells(HTMLParser):
