@@ -10,7 +10,7 @@ the cross-validated table with the in-sample figures in brackets, and with
 figures in their `meta`. Needs scikit-learn (the `test` extra). Encoded texts
 are cached in --cache (default build/fit-fusion/encode-cache.npz) to spare the CPU.
 
-Only the four labelled dev files are read by default: `eval/holdout-questions.jsonl`
+Only the five labelled dev files are read by default: `eval/holdout-questions.jsonl`
 is never fitted on (it checks the fitted bot), and the follow-up file holds
 conversations, not single questions.
 """
@@ -51,6 +51,7 @@ EVAL_FILES = [
     for name in (
         "dev-general-questions.jsonl",
         "dev-questions.jsonl",
+        "loose-questions.jsonl",
         "near-domain-questions.jsonl",
         "numeric-questions.jsonl",
     )
@@ -117,6 +118,7 @@ def main() -> None:
         model = type(model)(
             model.ranking,
             model.abstention,
+            sure_threshold=model.sure_threshold,
             meta={
                 "fitted": dt.date.today().isoformat(),
                 "questions": len(questions),

@@ -62,16 +62,21 @@ def test_questions_about_agents_or_support_as_topics_do_not_hand_off(question: s
     assert not asks_for_person(question)
 
 
+# Labelled questions that, besides their FAQ question, also ask whom to contact
+# ("... and who do we talk to if not?"): the detector is right to see a request there.
+ALSO_ASK_FOR_A_PERSON = {"loose-064"}
+
+
 def test_no_labelled_dev_question_is_taken_for_a_request_for_a_person():
-    questions = [
-        json.loads(line)["question"]
+    items = [
+        json.loads(line)
         for path in sorted((REPO / "eval").glob("*.jsonl"))
         if path.name != "followup-questions.jsonl"
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    assert len(questions) > 300
-    assert [q for q in questions if asks_for_person(q)] == []
+    assert len(items) > 400
+    assert {item["id"] for item in items if asks_for_person(item["question"])} == ALSO_ASK_FOR_A_PERSON
 
 
 def test_the_handoff_comes_from_the_settings():
