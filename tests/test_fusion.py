@@ -19,7 +19,14 @@ from faqbot.evaluate.crossval import (
     read_near_domain_ids,
 )
 from faqbot.evaluate.evaluation import EvalItem
-from faqbot.search.fusion import DEFAULT_MODEL_PATH, FusionModel, FusionModelError, LinearModel, shift_to_threshold
+from faqbot.search.fusion import (
+    DEFAULT_MODEL_PATH,
+    FusionModel,
+    FusionModelError,
+    LinearModel,
+    shift_to_threshold,
+    shifted_probability,
+)
 from faqbot.search.index import build_index, load_index
 from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Retriever
 
@@ -91,6 +98,38 @@ def test_a_model_round_trips_through_json(tmp_path):
     again = FusionModel.load(tmp_path / "copy.json")
     assert np.allclose(again.ranking.weights, model.ranking.weights, atol=1e-6)
     assert again.abstention.bias == pytest.approx(model.abstention.bias, abs=1e-6)
+    assert again.sure_threshold == pytest.approx(model.sure_threshold, abs=1e-6)
+
+
+def test_the_shipped_sure_threshold_lies_above_the_no_answer_threshold():
+    # Between the two the bot gives the closest entry and says it is not sure.
+    from faqbot.core.config import Settings
+
+    sure = FusionModel.load().sure_threshold
+    assert sure is not None and Settings().no_answer_threshold < sure < 1.0
+
+
+def test_a_weights_file_without_a_sure_threshold_hedges_nothing(tmp_path):
+    data = json.loads(DEFAULT_MODEL_PATH.read_text())
+    data.pop("sure_threshold", None)
+    path = _write(tmp_path, data)
+    assert FusionModel.load(path).sure_threshold is None
+
+
+@pytest.mark.parametrize("sure", [0, 1.5, "high", -0.2])
+def test_a_sure_threshold_outside_0_1_is_refused(tmp_path, sure):
+    data = json.loads(DEFAULT_MODEL_PATH.read_text())
+    data["sure_threshold"] = sure
+    with pytest.raises(FusionModelError, match="sure_threshold"):
+        FusionModel.load(_write(tmp_path, data))
+
+
+def test_a_shifted_probability_lands_where_the_shifted_model_puts_it():
+    model = LinearModel(("x",), np.array([2.0]), -1.0)
+    shifted = shift_to_threshold(model, cut=0.2, threshold=0.35)
+    x = np.array([[0.9]])
+    before = float(model.probability(x)[0])
+    assert shifted_probability(before, cut=0.2, threshold=0.35) == pytest.approx(float(shifted.probability(x)[0]))
 
 
 def test_shifting_moves_the_cut_to_the_threshold():
@@ -187,7 +226,14 @@ def test_leave_one_document_out_folds(tmp_path, fake_embedder):
     # never saw: for each training document, a ranking model fitted without it.
     rankers = Rankers(questions)
     train = [q for q in questions if q.fold != "alpha.md"]
-    fit_models(retriever, train, 0.35, rankers)
+    model, _ = fit_models(retriever, train, 0.35, rankers)
+    assert model.sure_threshold is not None and model.sure_threshold >= 0.35  # hedging starts above declining
     assert set(rankers._fitted) == {frozenset({"beta.md", "gamma.md"}), frozenset({"beta.md"}), frozenset({"gamma.md"})}
     table = metrics(result.questions, result.held_out)
     assert table["n"] == len(items) and 0.0 <= table["top-1"] <= 1.0
+    # An answer is declined, hedged or given as sure, never two of them.
+    assert not any(o.hedged and o.declined_end_to_end for o in result.held_out)
+    ood = [o for q, o in zip(result.questions, result.held_out, strict=True) if not q.answerable]
+    assert table["OOD answered as sure"] == pytest.approx(
+        sum(not (o.declined_end_to_end or o.hedged) for o in ood) / len(ood), abs=1e-3
+    )

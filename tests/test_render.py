@@ -60,6 +60,11 @@ def test_plain_text_shows_answer_source_quote_confidence_and_related():
     )
 
 
+def test_plain_text_says_when_the_bot_is_not_sure():
+    text = render.plain_text(answer(confidence=0.45, hedged=True))
+    assert "Confidence: 0.45 (retrieval, not sure)" in text.split("\n")
+
+
 def test_plain_text_shows_the_working_of_a_rule_and_ends_with_the_handoff():
     rule = RuleTrace(name="yearly", steps=["$100 × 12 = $1,200"])
     text = render.plain_text(answer(kind="rule", rule=rule, related=[]), handoff=HANDOFF)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -897,3 +898,28 @@ def test_the_handoff_link_after_a_no_answer_only_when_configured(live, live_with
     sync_api.expect(bot_answers(page)).to_have_count(1)
     sync_api.expect(bot_answers(page).last).to_have_attribute("data-kind", "no_answer")
     sync_api.expect(page.locator("[role=dialog] .handoff")).to_have_count(0)
+
+
+def test_a_hedged_answer_is_shown_apart_from_a_sure_one(live, watched):
+    page = watched.page
+    open_widget(page, live.url + "/")
+    hedge = 'I\'m not sure the FAQ answers exactly this. The closest entry I found is "What is included?":'
+    FakeApi(
+        page,
+        [
+            crafted_answer(answer=f"{hedge}\n\nThe base offer includes both modules.", hedged=True, confidence=0.45),
+            crafted_answer(answer_id="answer-2"),
+        ],
+    )
+    send(page, "Does the offer include a phone app?")
+    unsure = bot_answers(page).last
+    sync_api.expect(unsure).to_have_class(re.compile(r"\bhedged\b"))
+    sync_api.expect(unsure.locator(".bubble")).to_contain_text("I'm not sure the FAQ answers exactly this.")
+    sync_api.expect(unsure.locator(".bubble")).to_contain_text("The base offer includes both modules.")
+    assert unsure.locator(".bubble").evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
+    send(page, "What is included?")
+    sync_api.expect(bot_answers(page)).to_have_count(2)
+    sure = bot_answers(page).last
+    sync_api.expect(sure).not_to_have_class(re.compile(r"\bhedged\b"))
+    assert sure.locator(".bubble").evaluate("e => getComputedStyle(e).borderTopStyle") != "dashed"
+    assert watched.dialogs == []

@@ -60,6 +60,16 @@ class Settings(BaseSettings):
         "bias is shifted so that 0.35 is the cut chosen leave-one-document-out for at most 4% "
         "false no-answers (scripts/fit_fusion.py).",
     )
+    sure_threshold: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        description="From this confidence a retrieval answer is given plainly; between the "
+        "no-answer threshold and it, the bot gives the closest entry and says it is not sure. "
+        "Default: the cut fitted with the model (at most 20% of answerable questions hedged, "
+        "chosen leave-one-document-out; faqbot/search/fusion.json). 1.0 hedges every retrieval "
+        "answer below certainty; the no-answer threshold turns hedging off.",
+    )
     related_count: int = Field(3, ge=0, le=10)
 
     # Speed.

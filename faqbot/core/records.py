@@ -105,6 +105,8 @@ class Answer(_Record):
     related: list[RelatedQuestion] = Field(default_factory=list)
     rule: RuleTrace | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    hedged: bool = False
+    """A `retrieval` answer the bot is not sure of: the closest entry, introduced as such."""
 
 
 class Fact(_Record):

@@ -19,6 +19,9 @@ an abstention model fitted on them refuses new answerable questions. The
 no-answer cut of each fold is chosen on the training documents only, from
 their out-of-fold abstention probabilities (an inner leave-one-document-out),
 as the highest cut that keeps false no-answers at or below `MAX_FALSE_NO_ANSWER`.
+The same probabilities give the sure cut: the highest that hedges at most
+`MAX_HEDGED` of the answerable questions (between the two cuts the bot gives the
+closest entry and says it is not sure).
 
     >>> data = collect(retriever, items)                     # doctest: +SKIP
     >>> result = cross_validate(data)                        # doctest: +SKIP
@@ -37,11 +40,13 @@ import numpy as np
 from faqbot.answer.pipeline import SEARCH_DEPTH, strip_pleasantries
 from faqbot.answer.rules import RuleEngine
 from faqbot.evaluate.evaluation import EvalItem, _key, passage_keys
-from faqbot.search.fusion import FusionModel, LinearModel, fit_logistic, shift_to_threshold
+from faqbot.search.fusion import FusionModel, LinearModel, fit_logistic, shift_to_threshold, shifted_probability
 from faqbot.search.retrieve import ABSTENTION_FEATURES, RANKING_FEATURES, Candidates, Retrieval, Retriever
 
 # The share of answerable training questions the chosen no-answer cut may decline.
 MAX_FALSE_NO_ANSWER = 0.04
+# The share of answerable training questions the sure cut may hedge ("I'm not sure ... closest entry").
+MAX_HEDGED = 0.2
 # Inverse L2 strength of both logistic models (scikit-learn's C).
 RANKING_C = 1.0
 ABSTENTION_C = 0.01
@@ -76,12 +81,14 @@ class Question:
 class Outcome:
     """How one question went under a model: the top passage right; declined by the
     no-answer model (confidence below the threshold); declined end to end (the numeric
-    rules layer first, as `FAQBot.ask` decides)."""
+    rules layer first, as `FAQBot.ask` decides); hedged end to end (a retrieval answer
+    below the sure cut: given as the closest entry, said to be uncertain)."""
 
     top1: bool
     declined: bool
     declined_end_to_end: bool
     confidence: float
+    hedged: bool = False
 
 
 @dataclass
@@ -219,7 +226,12 @@ def fit_models(
         inner = fit_logistic(matrix[~test], labels[~test], ABSTENTION_FEATURES, c=ABSTENTION_C)
         out_of_fold[test] = inner.probability(matrix[test])
     cut = choose_cut(out_of_fold, labels.astype(bool), MAX_FALSE_NO_ANSWER)
-    model = FusionModel(ranking=ranking, abstention=shift_to_threshold(abstention, cut, threshold))
+    sure = max(cut, choose_cut(out_of_fold, labels.astype(bool), MAX_HEDGED))
+    model = FusionModel(
+        ranking=ranking,
+        abstention=shift_to_threshold(abstention, cut, threshold),
+        sure_threshold=shifted_probability(sure, cut, threshold),
+    )
     return model, cut
 
 
@@ -246,7 +258,9 @@ def outcomes(retriever: Retriever, questions: list[Question], model: FusionModel
         ruled = rules.answer(q.searched, retrieval)
         declined = confidence < threshold
         end_to_end = declined if ruled is None else ruled.kind == "no_answer"
-        result.append(Outcome(hits[0].passage_index in q.expected_rows, declined, end_to_end, confidence))
+        sure = model.sure_threshold if model.sure_threshold is not None else threshold
+        hedged = ruled is None and threshold <= confidence < sure
+        result.append(Outcome(hits[0].passage_index in q.expected_rows, declined, end_to_end, confidence, hedged))
     return result
 
 
@@ -278,12 +292,15 @@ COLUMNS = (
     "false no-answer",
     "with rules: OOD declined",
     "with rules: false no-answer",
+    "OOD answered as sure",
+    "answerable hedged",
 )
 
 
 def metrics(questions: list[Question], results: list[Outcome]) -> dict[str, float | int | None]:
     """top-1 of answerable retrieval items (numeric apart), declined shares by the no-answer
-    model alone and end to end with the numeric rules layer."""
+    model alone and end to end with the numeric rules layer, the out-of-domain questions
+    answered without a hedge, and the answerable ones hedged."""
 
     def share(selected: list[bool]) -> float | None:
         return round(sum(selected) / len(selected), 3) if selected else None
@@ -298,6 +315,8 @@ def metrics(questions: list[Question], results: list[Outcome]) -> dict[str, floa
         "false no-answer": share([o.declined for q, o in pairs if q.answerable]),
         "with rules: OOD declined": share([o.declined_end_to_end for q, o in pairs if not q.answerable]),
         "with rules: false no-answer": share([o.declined_end_to_end for q, o in pairs if q.answerable]),
+        "OOD answered as sure": share([not (o.declined_end_to_end or o.hedged) for q, o in pairs if not q.answerable]),
+        "answerable hedged": share([o.hedged for q, o in pairs if q.answerable]),
     }
 
 

@@ -79,11 +79,21 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class FusionModel:
-    """The ranking and abstention models, and how they were fitted (`meta`)."""
+    """The ranking and abstention models, and how they were fitted (`meta`).
+
+    `sure_threshold` is the confidence from which an answer is given plainly: between the
+    no-answer threshold and it, the bot gives the closest entry and says it is not sure
+    (None: every answer above the no-answer threshold is given plainly)."""
 
     ranking: LinearModel
     abstention: LinearModel
     meta: dict[str, Any] = field(default_factory=dict)
+    sure_threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        sure = self.sure_threshold
+        if sure is not None and not (isinstance(sure, int | float) and 0.0 < sure < 1.0):
+            raise FusionModelError(f"sure_threshold must be a number between 0 and 1, got {sure!r}")
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> FusionModel:
@@ -101,6 +111,7 @@ class FusionModel:
             ranking=LinearModel.from_json(data["ranking"], RANKING_FEATURES),
             abstention=LinearModel.from_json(data["abstention"], ABSTENTION_FEATURES),
             meta=data.get("meta", {}),
+            sure_threshold=data.get("sure_threshold"),
         )
 
     @classmethod
@@ -117,7 +128,10 @@ class FusionModel:
 
     def save(self, path: str | Path) -> None:
         """Write the weights as JSON (readable, diffable)."""
-        data = {"ranking": self.ranking.to_json(), "abstention": self.abstention.to_json(), "meta": self.meta}
+        data: dict[str, Any] = {"ranking": self.ranking.to_json(), "abstention": self.abstention.to_json()}
+        if self.sure_threshold is not None:
+            data["sure_threshold"] = round(self.sure_threshold, 6)
+        data["meta"] = self.meta
         Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
@@ -140,8 +154,17 @@ def fit_logistic(
 def shift_to_threshold(model: LinearModel, cut: float, threshold: float) -> LinearModel:
     """The same model with its bias moved so that probability `cut` becomes `threshold`:
     the decision `probability >= threshold` then equals the fitted decision at `cut`."""
+    return LinearModel(model.features, model.weights, model.bias - _logit(cut) + _logit(threshold))
 
-    def logit(p):
-        return math.log(p / (1 - p))
 
-    return LinearModel(model.features, model.weights, model.bias - logit(cut) + logit(threshold))
+def shifted_probability(probability: float, cut: float, threshold: float) -> float:
+    """Where `probability` lands once the model is shifted by `shift_to_threshold(cut, threshold)`.
+
+    >>> round(shifted_probability(0.5, cut=0.5, threshold=0.35), 2)
+    0.35
+    """
+    return 1.0 / (1.0 + math.exp(-(_logit(probability) - _logit(cut) + _logit(threshold))))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))

@@ -24,7 +24,8 @@ def plain_text(answer: Answer, *, handoff: Handoff | None = None) -> str:
         lines.append(f'        "{citation.quote}"')
     if answer.rule and answer.rule.steps:
         lines.append("Working: " + "; ".join(answer.rule.steps))
-    lines.append(f"Confidence: {answer.confidence:.2f} ({answer.kind})")
+    kind = f"{answer.kind}, not sure" if answer.hedged else answer.kind
+    lines.append(f"Confidence: {answer.confidence:.2f} ({kind})")
     if answer.related and answer.kind != "no_answer":
         lines.append("Related questions:")
         lines += [f"  - {item.question}" for item in answer.related]

@@ -655,7 +655,8 @@
     var answer = message.answer;
     var related = answer.related || [];
     var citations = answer.citations || [];
-    var view = el("div", { class: "msg bot", "data-kind": answer.kind });
+    // A hedged answer is the closest entry, which the bot is not sure answers the question.
+    var view = el("div", { class: answer.hedged ? "msg bot hedged" : "msg bot", "data-kind": answer.kind });
     var bubble = el("div", { class: "bubble" });
     var text = answer.kind === "no_answer" ? withoutSuggestions(answer.answer, related) : answer.answer;
     // The answer is text from its first citation's document: its relative links point from there.
@@ -844,6 +845,7 @@
     return {
       answer: String(payload.answer || ""),
       kind: payload.kind,
+      hedged: payload.hedged === true,
       citations: (payload.citations || []).map(function (c) {
         return { passage_id: c.passage_id, doc_title: c.doc_title, section: c.section, question: c.question, quote: c.quote, anchor: c.anchor, url: c.url || null };
       }),
