@@ -55,6 +55,23 @@ def test_summarize_computes_each_metric():
     assert metrics["latency_p50_ms"] == 35.0
 
 
+def test_hedged_answers_are_counted_apart_from_sure_ones():
+    ood = {"kind": "ood", "answerable": False, "expected": [], "rank": None, "top1": False}
+    results = [
+        result(hedged=True),
+        result(),
+        result(),
+        result(got_kind="no_answer", correct=False),
+        result(**ood, got_kind="no_answer", correct=True),
+        result(**ood, hedged=True, correct=False),  # answered, but as the closest entry
+        result(**ood, correct=False),  # answered as sure: the confident wrong answer
+    ]
+    metrics = summarize(results)
+    assert metrics["hedged"] == 0.25  # one of the four answerable
+    assert metrics["ood_answered_as_sure"] == round(1 / 3, 4)
+    assert metrics["no_answer_recall"] == round(1 / 3, 4)  # a hedge is not a no-answer
+
+
 def test_summarize_of_nothing_has_no_figures():
     metrics = summarize([])
     assert metrics["items"] == 0 and metrics["top1"] is None and metrics["latency_p50_ms"] is None

@@ -6,6 +6,8 @@ Metrics, overall and per kind (`summarize`):
 - recall@3, MRR@10 over the ranking;
 - must_contain: share of items with `must_contain` whose answer holds every group;
 - no_answer precision / recall (out-of-domain items), false no-answer rate (answerable items);
+- hedged: answerable items answered with "I'm not sure ... the closest entry"; OOD answered
+  as sure: out-of-domain items answered without that hedge (the confident wrong answers);
 - score: share of items handled correctly end to end (answerable: answered, right
   passage cited first, must_contain met; out-of-domain: no_answer);
 - latency p50 / p95 of `ask`.
@@ -75,6 +77,8 @@ class ItemResult:
     # must_contain met in its text; always False out of domain): what the answer
     # would be at a lower no-answer threshold. None when unknown (older reports).
     top_answer_correct: bool | None = None
+    # A retrieval answer the bot was not sure of (the closest entry, introduced as such).
+    hedged: bool = False
 
 
 @dataclass
@@ -160,6 +164,7 @@ def score_item(bot: FAQBot, item: EvalItem, expected_rows: set[int], top_k: int)
         top_question=_title(top_passage),
         cited_question=_title(cited_passage),
         top_answer_correct=top_answer_correct,
+        hedged=answer.hedged,
     )
 
 
@@ -209,6 +214,10 @@ def summarize(results: list[ItemResult]) -> dict[str, float | int | None]:
         "no_answer_precision": share(sum(not r.answerable for r in said_no), len(said_no)),
         "no_answer_recall": share(sum(r.got_kind == "no_answer" for r in unanswerable), len(unanswerable)),
         "false_no_answer_rate": share(sum(r.got_kind == "no_answer" for r in answerable), len(answerable)),
+        "hedged": share(sum(r.hedged for r in answerable), len(answerable)),
+        "ood_answered_as_sure": share(
+            sum(r.got_kind != "no_answer" and not r.hedged for r in unanswerable), len(unanswerable)
+        ),
         "latency_p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "latency_p95_ms": round(_percentile(latencies, 95), 2) if latencies else None,
     }
@@ -282,6 +291,8 @@ TABLE_COLUMNS = (
     ("no_answer_recall", "no-answer recall"),
     ("no_answer_precision", "no-answer precision"),
     ("false_no_answer_rate", "false no-answer"),
+    ("hedged", "hedged"),
+    ("ood_answered_as_sure", "OOD answered as sure"),
     ("score", "score"),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
