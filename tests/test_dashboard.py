@@ -204,3 +204,18 @@ def test_the_admin_page_shows_the_period_figures_and_plots(traffic):
     # A month: the old traffic is still out; a quarter takes it in.
     assert 'data-figure="questions"><span class="value">6<' in client.get("/admin", headers=BEARER).text
     assert 'data-figure="questions"><span class="value">11<' in client.get("/admin?days=90", headers=BEARER).text
+
+
+def test_answers_the_bot_was_not_sure_of_are_counted_and_listed_for_review(tmp_path):
+    log_db = tmp_path / "log.sqlite3"
+    with Store(log_db) as store:
+        store.log_answer(answered("Is there a mobile app?").model_copy(update={"hedged": True}))
+        store.log_answer(answered("What does it cost?"))
+    client = client_for(log_db, Settings(admin_token=TOKEN))
+    assert client.get("/api/admin/stats", headers=BEARER).json()["hedged"] == 1
+    html = client.get("/admin", headers=BEARER).text
+    assert "(2 answered, 1 of them not sure; 0 no answer)" in html
+    assert "<th>not sure</th>" in html
+    (row,) = re.findall(r'<tr id="u-[0-9a-f]+">(.*?)</tr>', html, flags=re.DOTALL)
+    assert "Is there a mobile app?" in row and "What does it cost?" not in html.split("<th>not sure</th>")[1]
+    assert re.findall(r"<td>(\d+)</td>", row) == ["1", "0", "1", "0"]  # asked, no answer, not sure, thumbs down

@@ -520,6 +520,21 @@ def test_collect_unanswered_ignores_answers_and_thumbs_up(log_db):
         collect_unanswered(Store(log_db), limit=0)
 
 
+def test_hedged_answers_are_listed_for_review_once_with_their_thumbs(tmp_path):
+    with Store(tmp_path / "log.sqlite3") as store:
+        unsure = store.log_answer(_answered("Is there a mobile app?").model_copy(update={"hedged": True}))
+        store.log_answer(_answered("Is there a mobile app?").model_copy(update={"hedged": True}))
+        store.add_feedback("down", answer_id=unsure)
+        store.log_answer(_answered("What does it cost?"))  # given plainly: not for review
+        asked = collect_unanswered(store)
+        (group,) = group_unanswered(store, LexicalSimilarity())
+    assert [(a.question, a.unsure, a.no_answer) for a in asked] == [("Is there a mobile app?", True, False)] * 2
+    assert sum(a.thumbs_down for a in asked) == 1  # the thumbs-down joins its hedged answer
+    assert (group.count, group.unsure, group.no_answer, group.thumbs_down) == (2, 2, 0, 1)
+    assert group.answered_with == ["ci-faq#pricing"]
+    assert group.to_json()["unsure"] == 2 and group.to_eval_item()["unsure"] == 2
+
+
 def test_the_export_is_an_evaluation_file_to_label(log_db, tmp_path):
     with Store(log_db) as store:
         groups = group_unanswered(store, LexicalSimilarity())
@@ -544,7 +559,7 @@ def test_faqbot_report_lists_groups_and_exports(log_db, tmp_path, capsys):
     assert cli.main(["report", "--db", str(log_db), "--no-model", "--export", str(export)]) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert "9 unanswered or thumbs-down questions" in lines[0] and "4 groups" in lines[0]
+    assert "9 unanswered, unsure or thumbs-down questions" in lines[0] and "4 groups" in lines[0]
     assert "shared stemmed words" in lines[0]
     first = next(line for line in lines if line.strip().startswith("5x"))
     assert "cancel" in first.casefold()

@@ -7,7 +7,7 @@ questions over a period, as numbers (`/api/admin/stats`) and as plots (`/admin`)
     (0.84, [12, 30, 7])
     >>> svg = render_plot(board, "volume")                           # doctest: +SKIP
 
-Counts (questions, answered, no-answers, thumbs, handoffs: answers that offered a way
+Counts (questions, answered and hedged among them, no-answers, thumbs, handoffs: answers that offered a way
 to a person, questions per day) come
 from `store.stats(days)`, exactly. The per-day split into answered and unanswered, the
 slowest answers and the unanswered clusters read the most recent `MAX_LOG_ROWS` log
@@ -95,6 +95,7 @@ class Dashboard:
     slowest: list[SlowAnswer] = field(default_factory=list)
     clusters: list[QuestionGroup] = field(default_factory=list)
     sampled: bool = False  # the period has more log rows than were read
+    hedged: int = 0  # answered, but as the closest entry: the bot was not sure
 
     @property
     def answer_rate(self) -> float | None:
@@ -132,6 +133,7 @@ def stats_payload(stats: StoreStats, days: int, *, now: dt.datetime | None = Non
         "thumbs_up": stats.thumbs_up,
         "thumbs_down": stats.thumbs_down,
         "handoffs": stats.handoffs,
+        "hedged": stats.hedged,
         "by_day": [{"day": day, "questions": stats.by_day.get(day, 0)} for day in _period_days(stats, days, today)],
     }
 
@@ -174,6 +176,7 @@ def build_dashboard(
         thumbs_up=stats.thumbs_up,
         thumbs_down=stats.thumbs_down,
         handoffs=stats.handoffs,
+        hedged=stats.hedged,
         by_day=by_day,
         slowest=slowest,
         clusters=group_questions(asked_in_period, similarity),
@@ -305,7 +308,7 @@ def _plot_clusters(board: Dashboard):
         [float(group.count) for group in top],
         _ORANGE,
         "×",
-        "No unanswered or thumbs-down questions in this period",
+        "No unanswered, unsure or thumbs-down questions in this period",
     )
 
 

@@ -1,7 +1,8 @@
 """The unanswered-questions loop: what visitors asked that the FAQ did not answer well.
 
 From the conversation log and the feedback (`store.py`) come every question
-that got `no_answer` and every question whose answer got a thumbs-down. They
+that got `no_answer`, every question answered with the hedge (the closest entry,
+the bot not sure it answers) and every question whose answer got a thumbs-down. They
 are grouped by similarity, so the FAQ owner sees which questions are missing
 from the FAQ, how often they are asked and in which wordings, most frequent
 first; `export_items` turns the groups into an evaluation file to label (the
@@ -72,7 +73,7 @@ different questions at most 0.54 ("cancel my subscription" vs "delete my account
 DEFAULT_LEXICAL_THRESHOLD = 0.5
 """Share of stemmed content words two wordings must share (Jaccard) to count as the same question."""
 DEFAULT_LIMIT = 5000
-"""The most recent no-answers and thumbs-down read (each)."""
+"""The most recent no-answers, hedged answers and thumbs-down read (each)."""
 
 
 # --------------------------------------------------------------------------- records
@@ -80,14 +81,16 @@ DEFAULT_LIMIT = 5000
 
 @dataclass(frozen=True)
 class Asked:
-    """One question from the log that went unanswered or got a thumbs-down."""
+    """One question from the log that went unanswered, was answered without certainty
+    (hedged) or got a thumbs-down."""
 
     question: str
     created_at: dt.datetime
     no_answer: bool
     thumbs_down: bool
-    passage_id: str | None = None  # what a thumbs-down answer cited
+    passage_id: str | None = None  # what a thumbs-down or hedged answer cited
     comment: str | None = None
+    unsure: bool = False  # answered with the hedge: the closest entry, maybe not the answer
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,11 @@ class QuestionGroup:
     wordings: list[Wording]
     first_seen: dt.datetime
     last_seen: dt.datetime
-    answered_with: list[str] = field(default_factory=list)  # passages of thumbs-down answers, most frequent first
+    answered_with: list[str] = field(
+        default_factory=list
+    )  # passages of thumbs-down and hedged answers, most frequent first
     comments: list[str] = field(default_factory=list)
+    unsure: int = 0  # asks answered with the hedge
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +127,7 @@ class QuestionGroup:
             "count": self.count,
             "no_answer": self.no_answer,
             "thumbs_down": self.thumbs_down,
+            "unsure": self.unsure,
             "wordings": [{"text": w.text, "count": w.count} for w in self.wordings],
             "first_seen": self.first_seen.isoformat(),
             "last_seen": self.last_seen.isoformat(),
@@ -140,6 +147,7 @@ class QuestionGroup:
             "wordings": [w.text for w in self.wordings],
             "no_answer": self.no_answer,
             "thumbs_down": self.thumbs_down,
+            "unsure": self.unsure,
         }
 
 
@@ -147,10 +155,11 @@ class QuestionGroup:
 
 
 def collect_unanswered(store: AnswerStore, *, limit: int | None = DEFAULT_LIMIT) -> list[Asked]:
-    """Every question that got no_answer, and every thumbs-down, newest first (`limit` of each).
+    """Every question that got no_answer, every hedged answer and every thumbs-down, newest
+    first (`limit` of each).
 
-    A thumbs-down on a logged answer counts once with that answer: a no_answer
-    that also got a thumbs-down is one ask, marked both ways.
+    A thumbs-down on a logged answer counts once with that answer: a no_answer or hedged
+    answer that also got a thumbs-down is one ask, marked both ways.
     """
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ReportError(f"limit must be a positive integer, got {limit!r}")
@@ -158,6 +167,15 @@ def collect_unanswered(store: AnswerStore, *, limit: int | None = DEFAULT_LIMIT)
         entry.id: Asked(entry.question, entry.created_at, no_answer=True, thumbs_down=False)
         for entry in store.conversations(kind="no_answer", limit=limit)
     }
+    for entry in store.conversations(hedged=True, limit=limit):
+        asked[entry.id] = Asked(
+            entry.question,
+            entry.created_at,
+            no_answer=False,
+            thumbs_down=False,
+            passage_id=entry.top_passage_id,
+            unsure=True,
+        )
     for feedback in store.feedback(rating="down", limit=limit):
         if not feedback.question:
             continue
@@ -331,6 +349,7 @@ def _make_group(keys: list[str], texts: list[str], by_key: dict[str, list[Asked]
         count=len(asks),
         no_answer=sum(a.no_answer for a in asks),
         thumbs_down=sum(a.thumbs_down for a in asks),
+        unsure=sum(a.unsure for a in asks),
         wordings=wordings,
         first_seen=min(a.created_at for a in asks),
         last_seen=max(a.created_at for a in asks),

@@ -26,7 +26,7 @@ __all__ = [
 
 LOGGED_COLUMNS = (
     "id, created_at, channel, question, kind, top_passage_id, confidence, latency_ms, conversation_id, understood,"
-    " handoff"
+    " handoff, hedged"
 )
 _FEEDBACK_COLUMNS = "id, created_at, answer_id, question, kind, passage_id, rating, comment"
 
@@ -41,14 +41,17 @@ def with_limit(sql: str, params: dict[str, object], limit: int | None) -> tuple[
 
 
 def conversations_query(
-    *, kind: str | None = None, conversation_id: str | None = None
+    *, kind: str | None = None, conversation_id: str | None = None, hedged: bool | None = None
 ) -> tuple[str, dict[str, object]]:
-    """Logged answers, newest first, of one `kind` and/or one conversation."""
+    """Logged answers, newest first, of one `kind`, one conversation and/or hedged or not."""
     clauses: list[str] = []
     params: dict[str, object] = {}
     if kind is not None:
         clauses.append("kind = :kind")
         params["kind"] = kind
+    if hedged is not None:
+        clauses.append("hedged = :hedged")
+        params["hedged"] = int(hedged)
     if conversation_id is not None:
         clauses.append("conversation_id = :conversation_id")
         params["conversation_id"] = conversation_id
@@ -87,6 +90,7 @@ def logged_answer(row: Any) -> LoggedAnswer:
         conversation_id=row.conversation_id,
         understood=row.understood,
         handoff=bool(row.handoff),
+        hedged=bool(row.hedged),
     )
 
 
@@ -110,7 +114,8 @@ def read_stats(connection: Connection, since: str) -> StoreStats:
         sa.text(
             "SELECT substr(created_at, 1, 10) AS day, count(*) AS questions,"
             " sum(CASE WHEN kind = 'no_answer' THEN 1 ELSE 0 END) AS no_answer,"
-            " sum(CASE WHEN handoff = 1 THEN 1 ELSE 0 END) AS handoffs"
+            " sum(CASE WHEN handoff = 1 THEN 1 ELSE 0 END) AS handoffs,"
+            " sum(CASE WHEN hedged = 1 THEN 1 ELSE 0 END) AS hedged"
             " FROM conversations WHERE created_at >= :since GROUP BY substr(created_at, 1, 10) ORDER BY day"
         ),
         {"since": since},
@@ -131,5 +136,6 @@ def read_stats(connection: Connection, since: str) -> StoreStats:
         thumbs_up=votes.get("up", 0),
         thumbs_down=votes.get("down", 0),
         handoffs=sum(int(row.handoffs) for row in by_day),
+        hedged=sum(int(row.hedged) for row in by_day),
         by_day={row.day: int(row.questions) for row in by_day},
     )

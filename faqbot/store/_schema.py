@@ -75,7 +75,10 @@ _V3 = [
     "ALTER TABLE conversations ADD COLUMN handoff INTEGER NOT NULL DEFAULT 0",
     "CREATE INDEX IF NOT EXISTS conversations_thread ON conversations (conversation_id, created_at)",
 ]
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+# Version 4: whether the answer was hedged (given as the closest entry, the bot not sure it
+# answers the question), so the review list can show those questions too.
+_V4 = ["ALTER TABLE conversations ADD COLUMN hedged INTEGER NOT NULL DEFAULT 0"]
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _SERIAL = {

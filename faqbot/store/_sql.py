@@ -232,8 +232,9 @@ class SqlStore:
             connection.execute(
                 sa.text(
                     "INSERT INTO conversations (id, created_at, channel, question, kind, top_passage_id,"
-                    " confidence, latency_ms, conversation_id, understood, handoff) VALUES (:id, :at, :channel,"
-                    " :question, :kind, :top, :confidence, :latency, :conversation_id, :understood, :handoff)"
+                    " confidence, latency_ms, conversation_id, understood, handoff, hedged) VALUES (:id, :at,"
+                    " :channel, :question, :kind, :top, :confidence, :latency, :conversation_id, :understood,"
+                    " :handoff, :hedged)"
                 ),
                 {
                     "id": answer_id,
@@ -247,6 +248,7 @@ class SqlStore:
                     "conversation_id": conversation_id,
                     "understood": understood,
                     "handoff": int(bool(handoff)),
+                    "hedged": int(answer.hedged),
                 },
             )
         return answer_id
@@ -398,9 +400,12 @@ class SqlStore:
 
     # ------------------------------------------------------------------ reads
 
-    def conversations(self, *, kind: str | None = None, limit: int | None = None) -> list[LoggedAnswer]:
-        """Logged answers, newest first; `kind` filters (e.g. "no_answer"), `limit` caps the count."""
-        sql, params = conversations_query(kind=kind)
+    def conversations(
+        self, *, kind: str | None = None, hedged: bool | None = None, limit: int | None = None
+    ) -> list[LoggedAnswer]:
+        """Logged answers, newest first; `kind` (e.g. "no_answer") and `hedged` filter, `limit`
+        caps the count."""
+        sql, params = conversations_query(kind=kind, hedged=hedged)
         return [logged_answer(row) for row in self._select(sql, params, limit)]
 
     def feedback(

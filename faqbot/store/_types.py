@@ -43,6 +43,8 @@ class LoggedAnswer:
     """The question as the bot answered it, when it resolved a follow-up (else None)."""
     handoff: bool = False
     """Whether a way to a person was offered on this answer."""
+    hedged: bool = False
+    """Whether the answer was given as the closest entry, the bot not sure it answers."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,9 @@ class BucketResult:
 
 @dataclass(frozen=True)
 class StoreStats:
-    """Traffic over a period: questions, answered, no-answers, thumbs, handoffs (answers that
-    offered a way to a person) and questions per day."""
+    """Traffic over a period: questions, answered (hedged among them: given as the closest
+    entry), no-answers, thumbs, handoffs (answers that offered a way to a person) and
+    questions per day."""
 
     questions: int
     answered: int
@@ -80,4 +83,5 @@ class StoreStats:
     thumbs_up: int
     thumbs_down: int
     handoffs: int = 0
+    hedged: int = 0
     by_day: dict[str, int] = field(default_factory=dict)

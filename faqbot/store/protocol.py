@@ -79,8 +79,10 @@ class AnswerStore(Protocol):
         """Take one token from `key`'s rate budget, shared by every process on this store."""
         ...
 
-    def conversations(self, *, kind: str | None = None, limit: int | None = None) -> list[LoggedAnswer]:
-        """Logged answers, newest first."""
+    def conversations(
+        self, *, kind: str | None = None, hedged: bool | None = None, limit: int | None = None
+    ) -> list[LoggedAnswer]:
+        """Logged answers, newest first (of one kind, hedged or not)."""
         ...
 
     def feedback(

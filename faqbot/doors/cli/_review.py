@@ -132,16 +132,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([group.to_json() for group in groups], indent=2, default=str))
     elif not groups:
-        print(f"No unanswered or thumbs-down questions in {db_path}.")
+        print(f"No unanswered, unsure or thumbs-down questions in {db_path}.")
     else:
         asks = sum(group.count for group in groups)
         print(
-            f"{_count(asks, 'unanswered or thumbs-down question')} in {db_path}, {_count(len(groups), 'group')} "
+            f"{_count(asks, 'unanswered, unsure or thumbs-down question')} in {db_path}, {_count(len(groups), 'group')} "
             f"(grouped by {similarity.description}); most frequent first:\n"
         )
         for group in groups:
             print(f"{group.count:>4}x  {group.question}")
             reasons = [f"no answer {group.no_answer}"] if group.no_answer else []
+            reasons += [f"not sure {group.unsure}"] if group.unsure else []
             reasons += [f"thumbs down {group.thumbs_down}"] if group.thumbs_down else []
             print(f"       {', '.join(reasons)}; last asked {group.last_seen:%Y-%m-%d %H:%M}")
             for wording in group.wordings[1:6]:
@@ -201,7 +202,7 @@ def add_report(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     report = commands.add_parser(
         "report",
         parents=[common],
-        help="questions from the log that got no answer or a thumbs-down, grouped by similarity",
+        help="questions from the log that got no answer, an unsure (hedged) answer or a thumbs-down, grouped by similarity",
     )
     report.add_argument(
         "--db",
