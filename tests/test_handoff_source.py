@@ -42,3 +42,24 @@ def test_without_a_way_to_a_person_or_a_request_for_one_it_passes(bot):
     assert topic.answer.kind == "retrieval" and topic.handoff is None
     request = "Can I talk to a person?"
     assert PersonRequest(bot).answer(Asked(request, request), bot.retriever.search(request)) is None
+
+
+def test_a_question_that_also_asks_for_a_person_gets_its_answer_and_the_way_to_one(settings, fake_embedder):
+    sure = FAQBot.load(settings=settings.model_copy(update={"sure_threshold": 0.35}), embedder=fake_embedder)
+    question = "How do customers purchase more capacity, and who do we talk to if not sure?"
+    reply = sure.reply(question, handoff=HANDOFF)
+    alone = sure.reply("How do customers purchase more capacity?")
+    assert reply.answer.kind == alone.answer.kind == "retrieval"
+    assert reply.answer.citations[0].passage_id == alone.answer.citations[0].passage_id
+    assert reply.answer.answer != PERSON_MESSAGE.format(label="Talk to us")
+    assert reply.handoff == HANDOFF  # the way to a person comes with the answer
+    # Unsure of the answer, the bot gives the way to a person instead (a no-answer, never hedged).
+    unsure = FAQBot.load(settings=settings.model_copy(update={"sure_threshold": 1.0}), embedder=fake_embedder)
+    instead = unsure.reply(question, handoff=HANDOFF).answer
+    assert instead.answer == PERSON_MESSAGE.format(label="Talk to us") and instead.kind == "no_answer"
+    assert not instead.hedged
+
+
+def test_a_request_for_a_person_about_a_topic_is_still_a_request(bot):
+    reply = bot.reply("I need to talk to somebody about my People Unified quota", handoff=HANDOFF)
+    assert reply.answer.answer == PERSON_MESSAGE.format(label="Talk to us") and reply.handoff == HANDOFF

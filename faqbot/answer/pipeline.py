@@ -175,8 +175,9 @@ class FAQBot:
             "total": round((time.perf_counter() - started) * 1000, 3),
         }
         answer = answer.model_copy(update={"question": cleaned, "timings_ms": timings})
-        # The bot decides: a no-answer carries the way to a person, when the door offers one.
-        reply = Reply(answer, reply.understood, handoff if answer.kind == "no_answer" else None)
+        # A no-answer carries the way to a person, when the door offers one; an answer carries
+        # it when a source says so (a message that also asked for a person).
+        reply = Reply(answer, reply.understood, handoff if answer.kind == "no_answer" else reply.handoff)
         self._remember(key, (reply, retrieval))
         return reply, retrieval
 
