@@ -114,6 +114,8 @@ def test_a_weights_file_without_a_sure_threshold_hedges_nothing(tmp_path):
     data.pop("sure_threshold", None)
     path = _write(tmp_path, data)
     assert FusionModel.load(path).sure_threshold is None
+    assert FusionModel.load(path).sure_cut(0.35) == 0.35  # hedging off: sure from the no-answer threshold
+    assert FusionModel.load().sure_cut(0.35) == FusionModel.load().sure_threshold
 
 
 @pytest.mark.parametrize("sure", [0, 1.5, "high", -0.2])

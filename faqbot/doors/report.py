@@ -114,9 +114,8 @@ class QuestionGroup:
     wordings: list[Wording]
     first_seen: dt.datetime
     last_seen: dt.datetime
-    answered_with: list[str] = field(
-        default_factory=list
-    )  # passages of thumbs-down and hedged answers, most frequent first
+    # Passages of thumbs-down and hedged answers, most frequent first.
+    answered_with: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
     unsure: int = 0  # asks answered with the hedge
 

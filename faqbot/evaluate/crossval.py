@@ -258,8 +258,7 @@ def outcomes(retriever: Retriever, questions: list[Question], model: FusionModel
         ruled = rules.answer(q.searched, retrieval)
         declined = confidence < threshold
         end_to_end = declined if ruled is None else ruled.kind == "no_answer"
-        sure = model.sure_threshold if model.sure_threshold is not None else threshold
-        hedged = ruled is None and threshold <= confidence < sure
+        hedged = ruled is None and threshold <= confidence < model.sure_cut(threshold)
         result.append(Outcome(hits[0].passage_index in q.expected_rows, declined, end_to_end, confidence, hedged))
     return result
 

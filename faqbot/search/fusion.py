@@ -95,6 +95,11 @@ class FusionModel:
         if sure is not None and not (isinstance(sure, int | float) and 0.0 < sure < 1.0):
             raise FusionModelError(f"sure_threshold must be a number between 0 and 1, got {sure!r}")
 
+    def sure_cut(self, no_answer_threshold: float) -> float:
+        """The confidence from which an answer is given plainly: the fitted sure threshold, or
+        the no-answer threshold (no hedging) for weights fitted without one."""
+        return self.sure_threshold if self.sure_threshold is not None else no_answer_threshold
+
     @classmethod
     def load(cls, path: str | Path | None = None) -> FusionModel:
         """Load the weights file (the one shipped with the package by default)."""

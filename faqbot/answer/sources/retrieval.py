@@ -67,5 +67,4 @@ class RetrievedPassage:
         configured = self.bot.settings.sure_threshold
         if configured is not None:
             return configured
-        fitted = self.bot.retriever.model.sure_threshold
-        return fitted if fitted is not None else self.bot.settings.no_answer_threshold
+        return self.bot.retriever.model.sure_cut(self.bot.settings.no_answer_threshold)
